@@ -1,0 +1,119 @@
+"""Jobs: one submit route per feature (derived from the registry), status, list, cancel,
+download."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentUser
+from pipelines import FEATURES, Feature
+from studio.errors import NotFound, ValidationFailed
+from studio.storage import get_storage
+from worker.jobs import cancel, get_job, list_jobs, submit
+from worker.views import job_view
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
+    """The request's fields: JSON for most features, multipart when a feature takes uploads."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form()
+        body: dict[str, Any] = {}
+        for name, value in form.multi_items():
+            body[name] = await value.read() if hasattr(value, "read") else value
+        return body
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise ValidationFailed("the body must be JSON", field="body") from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("the body must be a JSON object", field="body")
+    return body
+
+
+def _submit_route(feature: Feature):
+    async def submit_job(request: Request, user: CurrentUser) -> dict:
+        body = await _read_body(request, feature)
+        job = await run_in_threadpool(submit, user, feature.id, body)
+        view = job_view(job, urls=False)
+        return {k: view[k] for k in ("id", "status", "feature", "creditsCharged")}
+
+    submit_job.__name__ = f"submit_{feature.id}"
+    media = "multipart/form-data" if feature.uploads else "application/json"
+    return submit_job, {
+        "requestBody": {"required": True, "content": {media: {"schema": feature.json_schema()}}}
+    }
+
+
+for _feature in FEATURES.values():
+    _endpoint, _extra = _submit_route(_feature)
+    router.add_api_route(
+        f"/{_feature.slug}",
+        _endpoint,
+        methods=["POST"],
+        status_code=202,
+        summary=f"{_feature.title} ({_feature.cost_rule})",
+        description=_feature.description
+        + ("" if _feature.available else " Not available yet: answers 501."),
+        openapi_extra=_extra,
+    )
+
+
+@router.get("")
+def jobs(
+    user: CurrentUser,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    """The user's jobs, newest first."""
+    page, total = list_jobs(user, limit, offset)
+    return {"jobs": [job_view(j) for j in page], "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/{job_id}")
+def job(job_id: str, user: CurrentUser) -> dict:
+    return job_view(get_job(user, job_id))
+
+
+@router.delete("/{job_id}")
+def cancel_job(job_id: str, user: CurrentUser) -> dict:
+    """Cancel a job: pending ones at once, running ones at their next step (refunded)."""
+    return job_view(cancel(user, job_id))
+
+
+@router.get("/{job_id}/download")
+def download(job_id: str, user: CurrentUser, name: str | None = None) -> Response:
+    """One output by name, the only output, or a zip of all outputs."""
+    job = get_job(user, job_id)
+    outputs = job.outputs or []
+    if name is not None:
+        outputs = [o for o in outputs if o["name"] == name]
+    if not outputs:
+        raise NotFound("this job has no such output yet", field="name")
+    storage = get_storage()
+    if len(outputs) == 1:
+        out = outputs[0]
+        return Response(
+            storage.get(out["key"]),
+            media_type=out["contentType"],
+            headers={"Content-Disposition": f'attachment; filename="{out["name"]}"'},
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for out in outputs:
+            archive.writestr(out["name"], storage.get(out["key"]))
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="job-{job.id}.zip"'},
+    )

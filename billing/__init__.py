@@ -1,0 +1,1 @@
+"""Credits: the ledger, signup credits (and, later, Stripe checkout)."""

@@ -1,0 +1,19 @@
+"""A new account with its welcome credits, in one transaction."""
+
+from __future__ import annotations
+
+from billing.ledger import grant
+from studio.accounts import create_user, hash_password, normalise_email
+from studio.db import write_transaction
+from studio.models import User
+from studio.settings import get_settings
+
+
+def register(email: str, password: str) -> User:
+    """Create the account and grant the signup credits; both or neither."""
+    email = normalise_email(email)
+    password_hash = hash_password(password)
+    with write_transaction():
+        user = create_user(email, password_hash)
+        grant(user.id, get_settings().signup_credits, "signup bonus", key=f"signup:{user.id}")
+    return User.get_by_id(user.id)

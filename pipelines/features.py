@@ -1,0 +1,240 @@
+"""How a feature is declared: metadata, input schema, credit rule and run function.
+
+Everything else (REST routes, Gradio forms and endpoints, validation, credit
+quotes, docs) is derived from these declarations.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipelines.errors import InputError
+
+KINDS = ("text", "int", "float", "bool", "choice", "image")
+
+
+def camel(name: str) -> str:
+    """snake_case → camelCase (the REST and Gradio API spelling)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a feature, with its limits."""
+
+    name: str
+    kind: str
+    label: str
+    default: Any = None
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    help: str = ""
+    multiline: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r} for {self.name}")
+
+    @property
+    def api_name(self) -> str:
+        return camel(self.name)
+
+    def json_schema(self) -> dict[str, Any]:
+        """JSON schema of this field as the REST API accepts it."""
+        types = {
+            "text": "string",
+            "int": "integer",
+            "float": "number",
+            "bool": "boolean",
+            "choice": "string",
+            "image": "string",
+        }
+        schema: dict[str, Any] = {"type": types[self.kind], "title": self.label}
+        if self.help:
+            schema["description"] = self.help
+        if self.default is not None:
+            schema["default"] = self.default
+        if self.choices:
+            schema["enum"] = list(self.choices)
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        if self.step is not None and self.kind == "int":
+            schema["multipleOf"] = self.step
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.kind == "image":
+            schema["format"] = "binary"
+        return schema
+
+    def coerce(self, value: Any) -> Any:
+        """Check one value against this field; returns the cleaned value or raises InputError."""
+        if value is None or (isinstance(value, str) and value.strip() == "" and not self.required):
+            if self.required:
+                raise InputError(self.api_name, "is required")
+            return self.default
+        if self.kind == "text":
+            if not isinstance(value, str):
+                raise InputError(self.api_name, "must be a string")
+            value = value.strip()
+            if self.required and not value:
+                raise InputError(self.api_name, "must not be empty")
+            if self.max_length is not None and len(value) > self.max_length:
+                raise InputError(
+                    self.api_name, f"must be at most {self.max_length} characters, got {len(value)}"
+                )
+            return value
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "on", "off"):
+                return value.lower() in ("true", "1", "on")
+            raise InputError(self.api_name, "must be true or false")
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise InputError(self.api_name, f"must be one of {', '.join(self.choices)}")
+            return value
+        if self.kind in ("int", "float"):
+            return self._number(value)
+        return value  # image: checked by the feature's own reader
+
+    def _number(self, value: Any) -> int | float:
+        if isinstance(value, bool):
+            raise InputError(self.api_name, "must be a number")
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise InputError(self.api_name, "must be a number") from None
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise InputError(self.api_name, "must be a number")
+        if self.kind == "int":
+            if float(value) != int(value):
+                raise InputError(self.api_name, "must be a whole number")
+            value = int(value)
+        if self.minimum is not None and value < self.minimum:
+            raise InputError(self.api_name, f"must be at least {_fmt(self.minimum)}, got {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise InputError(self.api_name, f"must be at most {_fmt(self.maximum)}, got {value}")
+        if self.kind == "int" and self.step and (value - (self.minimum or 0)) % self.step:
+            raise InputError(self.api_name, f"must be a multiple of {_fmt(self.step)}, got {value}")
+        return value
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+class RunContext(Protocol):
+    """What the worker hands a run function: where to write, how to report, which device."""
+
+    work_dir: Path
+    models_dir: Path
+    model_preset: str
+    device: str
+
+    def progress(self, percent: float, stage: str, preview: Any = None) -> None:
+        """Report progress; raises (e.g. when the job was cancelled) to stop the run."""
+
+
+@dataclass
+class Output:
+    """One file a run produced, in ctx.work_dir."""
+
+    name: str
+    path: Path
+    content_type: str
+
+
+@dataclass
+class RunResult:
+    outputs: list[Output]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+RunFn = Callable[[dict[str, Any], RunContext], RunResult]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A feature declared once; the rest of the studio derives from this."""
+
+    id: str
+    title: str
+    slug: str
+    description: str
+    fields: tuple[Field, ...]
+    output_kind: str  # "images" | "video"
+    cost: Callable[[dict[str, Any]], int]
+    cost_rule: str
+    run: RunFn | None = None
+    checks: tuple[Callable[[dict[str, Any]], None], ...] = ()
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None
+
+    @property
+    def uploads(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.kind == "image")
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name or f.api_name == name:
+                return f
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields}
+
+    def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Clean inputs given by REST (camelCase) or Python (snake_case) names."""
+        known = {f.api_name for f in self.fields} | {f.name for f in self.fields}
+        unknown = sorted(k for k in raw if k not in known)
+        if unknown:
+            raise InputError(unknown[0], "is not a field of this feature")
+        cleaned = {}
+        for f in self.fields:
+            value = raw.get(f.api_name, raw.get(f.name))
+            cleaned[f.name] = f.coerce(value)
+        for check in self.checks:
+            check(cleaned)
+        return cleaned
+
+    def json_schema(self) -> dict[str, Any]:
+        """Request body schema for the REST route and the docs."""
+        return {
+            "title": f"{self.title} request",
+            "type": "object",
+            "properties": {f.api_name: f.json_schema() for f in self.fields},
+            "required": [f.api_name for f in self.fields if f.required],
+            "additionalProperties": False,
+        }
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def check_declaration(feature: Feature) -> None:
+    """Raise ValueError if a declaration is incomplete (used by the registry at import)."""
+    if not _SLUG.match(feature.slug):
+        raise ValueError(f"{feature.id}: slug {feature.slug!r} is not kebab-case")
+    if feature.output_kind not in ("images", "video"):
+        raise ValueError(f"{feature.id}: unknown output kind {feature.output_kind!r}")
+    names = [f.name for f in feature.fields]
+    if len(names) != len(set(names)):
+        raise ValueError(f"{feature.id}: duplicate field names")
+    defaults = {f.name: f.default for f in feature.fields}
+    if feature.cost(defaults) <= 0:
+        raise ValueError(f"{feature.id}: cost must be positive")

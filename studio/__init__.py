@@ -1,0 +1,1 @@
+"""The studio core: settings, database, accounts, storage, errors, logging."""

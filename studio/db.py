@@ -1,0 +1,69 @@
+"""The database connection: SQLite (WAL) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+
+logger = logging.getLogger(__name__)
+
+database = DatabaseProxy()
+_lock = threading.Lock()
+_url: str | None = None
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+def init_database(url: str) -> None:
+    """Connect the models to the database at `url` and create missing tables."""
+    global _url
+    with _lock:
+        if _url == url:
+            return
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        else:
+            # postgres://, postgresql://: peewee picks psycopg 3 when psycopg2 is absent.
+            db = connect(url.replace("postgres://", "postgresql://", 1))
+        database.initialize(db)
+        _url = url
+        from studio.models import ALL_MODELS
+
+        with database.connection_context():
+            database.create_tables(ALL_MODELS, safe=True)
+        logger.info("database ready: %s", db.__class__.__name__)
+
+
+def close_database() -> None:
+    """Close this thread's connection and forget the URL (tests switch databases)."""
+    global _url
+    with _lock:
+        if database.obj is not None and not database.is_closed():
+            database.close()
+        _url = None
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def write_transaction():
+    """A transaction that reads then writes; IMMEDIATE on SQLite so it cannot hit SQLITE_BUSY."""
+    if is_sqlite():
+        return database.atomic(lock_type="IMMEDIATE")
+    return database.atomic()

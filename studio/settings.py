@@ -1,0 +1,101 @@
+"""The one settings object; the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Studio configuration from STUDIO_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""  # default: SQLite file in data_dir
+    queue_url: str = ""  # default: SQLite Huey in data_dir; redis://… for Redis
+    storage_url: str = ""  # default: data_dir/files; s3://KEY:SECRET@host:port/bucket?secure=false
+    secret_key: str = ""  # default: generated once into data_dir/secret_key (0600)
+    host: str = "127.0.0.1"
+    port: int = 7860
+    public_url: str = ""  # how users reach the studio; default http://host:port
+    embedded_worker: bool = True
+    model_preset: str = "auto"
+    models_dir: Path | None = None  # default: data_dir/models
+    device: str = "auto"
+    log_level: str = "INFO"
+
+    signup_credits: int = 50
+    token_days: float = 7.0
+    download_url_seconds: int = 3600
+    queue_name: str = "studio"
+    lease_seconds: float = 60.0
+    max_attempts: int = 2  # a job whose worker died is retried once, then failed and refunded
+    reaper_interval: float = 10.0
+    sweep_after_seconds: float = 120.0
+    max_upload_mb: int = 20
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return (self.models_dir or self.data_dir / "models").expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'studio.db'}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{self.data_dir / 'files'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_secret_key(self) -> str:
+        return self.secret_key or _stored_secret(self.data_dir)
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Generate the secret once, readable only by its owner, and reuse it after restarts."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process wrote it first
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests that change the environment)."""
+    get_settings.cache_clear()
+
+
+def hf_offline() -> bool:
+    """Whether Hugging Face downloads are switched off for this process."""
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")

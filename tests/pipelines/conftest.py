@@ -1,0 +1,79 @@
+"""Fixtures for the image pipeline tests: the tiny SDXL built once, a recording context."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@dataclass
+class RecordingContext:
+    """A RunContext that records progress calls; `on_progress` may raise to cancel."""
+
+    work_dir: Path
+    models_dir: Path
+    model_preset: str = "tiny"
+    device: str = "cpu"
+    calls: list[tuple[float, str]] = field(default_factory=list)
+    on_progress: Callable[[float, str], None] | None = None
+
+    def progress(self, percent: float, stage: str, preview: Any = None) -> None:
+        self.calls.append((percent, stage))
+        if self.on_progress:
+            self.on_progress(percent, stage)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def isolated_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An empty Hugging Face cache and offline mode: real weights on this machine never leak in.
+
+    Module-scoped so the patch ends with these tests and never reaches other test folders.
+    """
+    from huggingface_hub import constants
+
+    cache = tmp_path_factory.mktemp("hf-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(constants, "HF_HUB_CACHE", str(cache))
+        mp.setattr(constants, "HF_HUB_OFFLINE", True)
+        yield cache
+
+
+@pytest.fixture(scope="session")
+def tiny_build_seconds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    from pipelines.models import ensure_tiny
+
+    models_dir = tmp_path_factory.mktemp("models")
+    start = time.perf_counter()
+    ensure_tiny(models_dir)
+    return models_dir, time.perf_counter() - start
+
+
+@pytest.fixture(scope="session")
+def models_dir(tiny_build_seconds: tuple[Path, float]) -> Path:
+    """A models directory holding the tiny model (built once per session)."""
+    return tiny_build_seconds[0]
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, models_dir: Path) -> RecordingContext:
+    work = tmp_path / "work"
+    work.mkdir()
+    return RecordingContext(work_dir=work, models_dir=models_dir)
+
+
+@pytest.fixture
+def make_inputs() -> Callable[..., dict[str, Any]]:
+    """Inputs validated by the image_generation feature itself (small and fast by default)."""
+    from pipelines.image_generation import FEATURE
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        raw = {"prompt": "a photo of a cat", "width": 512, "height": 512, "steps": 2, "seed": 1}
+        raw.update(overrides)
+        return FEATURE.validate(raw)
+
+    return make

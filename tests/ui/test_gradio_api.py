@@ -1,0 +1,101 @@
+"""The documented Gradio API through gradio_client against a live studio server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from PIL import Image
+
+PUBLIC = {
+    "/login",
+    "/register",
+    "/credits",
+    "/job_status",
+    "/list_jobs",
+    "/cancel_job",
+    "/job_result",
+    "/image_generation",
+    "/cloth_swap",
+    "/influencer_creation",
+    "/video_3d",
+    "/study_animation",
+    "/story_video",
+}
+
+
+@pytest.fixture(scope="module")
+def client(live_server):
+    return Client(live_server + "/", verbose=False)
+
+
+def _token(client) -> str:
+    email = f"grad-{uuid.uuid4().hex[:8]}@example.com"
+    account = client.predict(email, "gradio-password", api_name="/register")
+    assert account["user"]["credits"] == 50
+    return account["token"]
+
+
+def test_documented_api_lists_exactly_the_public_endpoints(client):
+    named = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert named == PUBLIC
+
+
+def test_image_job_through_gradio_client(client):
+    token = _token(client)
+    job = client.predict(
+        token=token,
+        prompt="a koi pond",
+        width=512,
+        height=512,
+        steps=2,
+        num_images=1,
+        seed=11,
+        api_name="/image_generation",
+    )
+    assert job["status"] == "pending" and job["creditsCharged"] == 2
+    deadline = time.monotonic() + 120
+    progress = []
+    while time.monotonic() < deadline:
+        status = client.predict(token, job["id"], api_name="/job_status")
+        progress.append(status["progress"])
+        if status["status"] in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert status["status"] == "completed", status["error"]
+    assert progress == sorted(progress)
+    files = client.predict(token, job["id"], api_name="/job_result")
+    paths = [Path(f if isinstance(f, str) else f["path"]) for f in files]
+    assert [p.name for p in paths] == ["image_1.png"]
+    assert Image.open(paths[0]).size == (512, 512)
+    assert client.predict(token, api_name="/credits") == 48
+    listed = client.predict(token, 20, 0, api_name="/list_jobs")
+    assert listed["total"] == 1 and listed["jobs"][0]["id"] == job["id"]
+
+
+def test_errors_reach_the_client(client):
+    token = _token(client)
+    with pytest.raises(Exception, match="width: must be at least 512"):
+        client.predict(token=token, prompt="x", width=64, api_name="/image_generation")
+    with pytest.raises(Exception, match="not available yet"):
+        client.predict(token=token, script="Once.", api_name="/story_video")
+    with pytest.raises(Exception, match="log in"):
+        client.predict("forged-token", api_name="/credits")
+    assert client.predict(token, api_name="/credits") == 50
+
+
+def test_cancel_through_gradio_client(client):
+    token = _token(client)
+    job = client.predict(
+        token=token, prompt="slow", width=512, height=512, steps=100, api_name="/image_generation"
+    )
+    cancelled = client.predict(token, job["id"], api_name="/cancel_job")
+    assert cancelled["status"] in ("cancelled", "processing")
+    deadline = time.monotonic() + 60
+    while client.predict(token, job["id"], api_name="/job_status")["status"] != "cancelled":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert client.predict(token, api_name="/credits") == 50

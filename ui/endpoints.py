@@ -1,0 +1,109 @@
+"""The documented Gradio API for gradio_client: every call takes the token and checks it."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Literal
+
+import gradio as gr
+
+from billing.ledger import balance
+from billing.signup import register as register_account
+from pipelines import FEATURES, Feature
+from studio.accounts import authenticate
+from studio.tokens import issue_token
+from ui.guard import require_user, shown_to_user
+from worker.jobs import cancel, get_job, list_jobs, submit
+from worker.views import job_view
+
+_TYPES: dict[str, Any] = {"text": str, "int": int, "float": float, "bool": bool, "image": str}
+
+
+def _account(user) -> dict:
+    return {
+        "token": issue_token(user),
+        "user": {"id": user.id, "email": user.email, "credits": user.credits},
+    }
+
+
+@shown_to_user
+def login(email: str, password: str) -> dict:
+    """Log in; returns {token, user}. Pass the token to every other endpoint."""
+    return _account(authenticate(email, password))
+
+
+@shown_to_user
+def register(email: str, password: str) -> dict:
+    """Create an account with 50 free credits; returns {token, user}."""
+    return _account(register_account(email, password))
+
+
+@shown_to_user
+def credits(token: str) -> int:
+    """The logged-in user's credit balance."""
+    return balance(require_user(token).id)
+
+
+@shown_to_user
+def job_status(token: str, job_id: str) -> dict:
+    """A job's status, progress (0–100), stage text, outputs (signed URLs) and metrics."""
+    return job_view(get_job(require_user(token), job_id))
+
+
+@shown_to_user
+def list_jobs_endpoint(token: str, limit: int = 20, offset: int = 0) -> dict:
+    """The user's jobs, newest first."""
+    page, total = list_jobs(require_user(token), max(1, min(limit, 100)), max(0, offset))
+    return {"jobs": [job_view(j) for j in page], "total": total}
+
+
+@shown_to_user
+def cancel_job(token: str, job_id: str) -> dict:
+    """Cancel a job; its credits come back."""
+    return job_view(cancel(require_user(token), job_id))
+
+
+def submit_endpoint(feature: Feature):
+    """A function whose signature is the feature's fields (so gradio_client shows them)."""
+    ordered = sorted(feature.fields, key=lambda f: not f.required)
+    names = [f.name for f in ordered]
+
+    @shown_to_user
+    def endpoint(*args: Any) -> dict:
+        token, values = args[0], dict(zip(names, args[1:], strict=False))
+        job = submit(require_user(token), feature.id, values)
+        return job_view(job, urls=False)
+
+    params = [inspect.Parameter("token", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)]
+    annotations: dict[str, Any] = {"token": str, "return": dict}
+    for f in ordered:
+        hint = Literal[f.choices] if f.choices else _TYPES[f.kind]
+        if not f.required:
+            hint = hint | None
+        default = inspect.Parameter.empty if f.required else f.default
+        params.append(
+            inspect.Parameter(
+                f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=hint
+            )
+        )
+        annotations[f.name] = hint
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=dict)
+    endpoint.__annotations__ = annotations
+    endpoint.__name__ = feature.id
+    endpoint.__doc__ = f"Submit a {feature.title} job ({feature.cost_rule}); returns the job."
+    return endpoint
+
+
+def register_endpoints() -> None:
+    """Declare the API inside the current gr.Blocks."""
+    for fn, name in (
+        (login, "login"),
+        (register, "register"),
+        (credits, "credits"),
+        (job_status, "job_status"),
+        (list_jobs_endpoint, "list_jobs"),
+        (cancel_job, "cancel_job"),
+    ):
+        gr.api(fn, api_name=name, concurrency_limit=None)
+    for feature in FEATURES.values():
+        gr.api(submit_endpoint(feature), api_name=feature.id, concurrency_limit=None)

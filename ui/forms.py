@@ -1,0 +1,92 @@
+"""A feature's form, derived from its declared fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from pipelines import Feature, Field
+from pipelines.styles import load_styles
+
+
+def field_component(field: Field) -> gr.components.Component:
+    """The input component for one declared field."""
+    label = field.label
+    info = field.help or None
+    if field.kind == "text":
+        return gr.Textbox(
+            label=label,
+            value=field.default or "",
+            lines=4 if field.multiline else 1,
+            max_lines=12 if field.multiline else 1,
+            max_length=field.max_length,
+            info=info,
+        )
+    if field.kind == "choice":
+        if field.name == "style" and set(field.choices) <= set(load_styles()):
+            choices = [(load_styles()[c].label, c) for c in field.choices]
+        else:
+            choices = [(c.replace("-", " ").title(), c) for c in field.choices]
+        return gr.Dropdown(choices=choices, value=field.default, label=label, info=info)
+    if field.kind == "bool":
+        return gr.Checkbox(value=bool(field.default), label=label, info=info)
+    if field.kind == "image":
+        return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=280)
+    if field.kind == "int" and field.minimum is not None and field.maximum is not None:
+        span = field.maximum - field.minimum
+        if span <= 2048 and field.default is not None:
+            return gr.Slider(
+                minimum=field.minimum,
+                maximum=field.maximum,
+                step=field.step or 1,
+                value=field.default,
+                label=label,
+                info=info,
+            )
+    return gr.Number(
+        value=field.default, label=label, precision=0 if field.kind == "int" else None, info=info
+    )
+
+
+def build_form(feature: Feature) -> dict[str, gr.components.Component]:
+    """Components for every field, laid out: long text and uploads first, options beside."""
+    components: dict[str, gr.components.Component] = {}
+    main = [f for f in feature.fields if f.kind == "image" or f.multiline or f.required]
+    options = [f for f in feature.fields if f not in main]
+    with gr.Row():
+        for f in main:
+            if f.kind == "image":
+                components[f.name] = field_component(f)
+    for f in main:
+        if f.kind != "image":
+            components[f.name] = field_component(f)
+    for start in range(0, len(options), 3):
+        with gr.Row(equal_height=False):
+            for f in options[start : start + 3]:
+                components[f.name] = field_component(f)
+    return components
+
+
+def form_values(feature: Feature, components: dict[str, Any], values: dict) -> dict[str, Any]:
+    """The submitted values by field name (Gradio passes a dict keyed by component)."""
+    raw = {}
+    for f in feature.fields:
+        value = values[components[f.name]]
+        if f.kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if f.kind == "image" and value:
+            with open(value, "rb") as handle:
+                value = handle.read()
+        raw[f.name] = value
+    return raw
+
+
+def cost_text(feature: Feature, raw: dict[str, Any]) -> str:
+    """'Costs N credits' for the current form values (falls back to defaults when invalid)."""
+    values = feature.defaults() | {k: v for k, v in raw.items() if v not in (None, "")}
+    try:
+        cost = feature.cost(values)
+    except (TypeError, ValueError):
+        cost = feature.cost(feature.defaults())
+    return f"**Cost: {cost} credits** ({feature.cost_rule})"

@@ -1,0 +1,46 @@
+"""The UI's edge: authorise every handler and turn studio errors into gr.Error."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from pipelines import InputError
+from studio.errors import StudioError
+from studio.models import User
+from studio.tokens import user_from_token
+
+logger = logging.getLogger(__name__)
+
+
+def as_gr_error(exc: Exception) -> gr.Error:
+    if isinstance(exc, StudioError):
+        message = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    else:
+        message = str(exc)
+    return gr.Error(message, title="Not done")
+
+
+def shown_to_user(fn: Callable) -> Callable:
+    """Re-raise studio and input errors as gr.Error so the user (or API client) sees them."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (StudioError, InputError) as exc:
+            raise as_gr_error(exc) from None
+
+    return wrapper
+
+
+def require_user(token: str | None) -> User:
+    """The user behind a token, or a gr.Error asking to log in."""
+    try:
+        return user_from_token(token)
+    except StudioError as exc:
+        raise as_gr_error(exc) from None

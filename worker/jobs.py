@@ -1,0 +1,167 @@
+"""Submitting, reading, cancelling and finishing jobs.
+
+Every state change is a conditional update; a refund is written in the same
+transaction as the change that causes it, under a unique ledger key, so it
+happens exactly once whatever races.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from billing.ledger import debit, grant
+from pipelines import InputError, get_feature
+from studio.db import write_transaction
+from studio.errors import Conflict, NotAvailable, NotFound, ValidationFailed
+from studio.models import (
+    CANCELLED,
+    COMPLETED,
+    PENDING,
+    PROCESSING,
+    Job,
+    User,
+    new_id,
+    utcnow,
+)
+from studio.telemetry import CREDITS_SPENT, JOBS_FINISHED, JOBS_SUBMITTED
+from worker.broker import enqueue
+
+logger = logging.getLogger(__name__)
+
+
+def quote(feature_id: str, raw: dict[str, Any]) -> int:
+    """The credits a submission would cost (validates the inputs)."""
+    feature = _feature(feature_id)
+    return feature.cost(_validate(feature, raw))
+
+
+def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
+    """Validate, debit and create a pending job in one transaction, then queue it."""
+    feature = _feature(feature_id)
+    if not feature.available:
+        raise NotAvailable(f"{feature.title} is not available yet; no credits were charged")
+    inputs = _validate(feature, raw)
+    cost = feature.cost(inputs)
+    job_id = new_id()
+    with write_transaction():
+        debit(user.id, cost, f"{feature.title} job", key=f"job:{job_id}:debit", job_id=job_id)
+        job = Job.create(
+            id=job_id, user=user.id, feature=feature.id, params=inputs, credits_charged=cost
+        )
+    JOBS_SUBMITTED.labels(feature.id).inc()
+    CREDITS_SPENT.labels(feature.id).inc(cost)
+    logger.info(
+        "job queued job_id=%s feature=%s user_id=%s cost=%s", job_id, feature.id, user.id, cost
+    )
+    send_to_queue(job_id)
+    return Job.get_by_id(job.id)
+
+
+def send_to_queue(job_id: str) -> None:
+    """Queue a job id; a lost message is recovered later by the sweeper."""
+    try:
+        enqueue(job_id)
+    except Exception:  # noqa: BLE001 — the job is committed; the sweeper re-sends it
+        logger.exception("could not queue job_id=%s; the sweeper will retry", job_id)
+        return
+    Job.update(enqueued_at=utcnow()).where(Job.id == job_id).execute()
+
+
+def get_job(user: User, job_id: str) -> Job:
+    """The user's job; another user's job is NotFound, as if it did not exist."""
+    job = Job.get_or_none((Job.id == str(job_id)) & (Job.user == user.id))
+    if job is None:
+        raise NotFound("no such job", field="id")
+    return job
+
+
+def list_jobs(user: User, limit: int = 20, offset: int = 0) -> tuple[list[Job], int]:
+    """The user's jobs, newest first, and how many there are in all."""
+    query = Job.select().where(Job.user == user.id)
+    page = query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
+    return list(page), query.count()
+
+
+def cancel(user: User, job_id: str) -> Job:
+    """Cancel a pending job at once (refunded); ask a running one to stop at its next step."""
+    job = get_job(user, job_id)
+    if job.status == PENDING and finish(job.id, CANCELLED, from_states=(PENDING,), refund=True):
+        return Job.get_by_id(job.id)
+    flagged = (
+        Job.update(cancel_requested=True, stage="Cancelling…")
+        .where((Job.id == job.id) & (Job.status == PROCESSING))
+        .execute()
+    )
+    job = Job.get_by_id(job.id)
+    if flagged:
+        return job
+    if job.status == PENDING:  # it was re-queued by the reaper between our two reads
+        return cancel(user, job_id)
+    raise Conflict(f"this job is already {job.status}", field="id")
+
+
+def finish(
+    job_id: str,
+    status: str,
+    *,
+    from_states: tuple[str, ...] = (PROCESSING,),
+    refund: bool = False,
+    condition: Any = None,
+    **fields: Any,
+) -> bool:
+    """Move a job to a final state if it is still in `from_states`; refund in the same
+    transaction. Returns False (and changes nothing) when another actor got there first."""
+    now = utcnow()
+    with write_transaction():
+        job = Job.get_or_none(Job.id == job_id)
+        if job is None or job.status not in from_states:
+            return False
+        if job.started_at is not None and "processing_time" not in fields:
+            fields["processing_time"] = (now - job.started_at).total_seconds()
+        stage = fields.pop(
+            "stage", {COMPLETED: "Done", CANCELLED: "Cancelled"}.get(status, "Failed")
+        )
+        where = (Job.id == job_id) & Job.status.in_(from_states)
+        if condition is not None:
+            where &= condition
+        changed = (
+            Job.update(status=status, finished_at=now, lease_expires_at=None, stage=stage, **fields)
+            .where(where)
+            .execute()
+        )
+        if changed != 1:
+            return False
+        if refund:
+            grant(
+                job.user_id,
+                job.credits_charged,
+                f"refund: {job.feature} job {status}",
+                key=f"job:{job_id}:refund",
+                job_id=job_id,
+            )
+    JOBS_FINISHED.labels(job.feature, status).inc()
+    logger.info(
+        "job %s job_id=%s feature=%s user_id=%s duration=%.2fs refunded=%s",
+        status,
+        job_id,
+        job.feature,
+        job.user_id,
+        fields.get("processing_time") or 0.0,
+        refund,
+    )
+    return True
+
+
+def _feature(feature_id: str):
+    try:
+        return get_feature(feature_id)
+    except KeyError:
+        raise NotFound(f"no feature called {feature_id!r}", field="feature") from None
+
+
+def _validate(feature, raw: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return feature.validate(raw)
+    except InputError as exc:
+        raise ValidationFailed(exc.message, field=exc.field) from None

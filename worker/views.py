@@ -1,0 +1,49 @@
+"""How a job looks to users of the API and the UI (camelCase, signed file URLs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pipelines.features import camel
+from studio.models import Job
+from studio.settings import get_settings
+from studio.storage import get_storage
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
+
+
+def job_view(job: Job, *, urls: bool = True) -> dict[str, Any]:
+    """The public description of a job."""
+    storage = get_storage() if urls else None
+    seconds = get_settings().download_url_seconds
+    outputs = [
+        {
+            "name": o["name"],
+            "contentType": o["contentType"],
+            "size": o.get("size"),
+            "url": storage.url(o["key"], seconds) if storage else None,
+        }
+        for o in job.outputs or []
+    ]
+    return {
+        "id": job.id,
+        "feature": job.feature,
+        "status": job.status,
+        "progress": round(job.progress, 1),
+        "stage": job.stage,
+        "params": {camel(k): v for k, v in (job.params or {}).items()},
+        "creditsCharged": job.credits_charged,
+        "error": job.error,
+        "createdAt": _iso(job.created_at),
+        "startedAt": _iso(job.started_at),
+        "finishedAt": _iso(job.finished_at),
+        "processingTime": job.processing_time,
+        "attempts": job.attempts,
+        "cancelRequested": job.cancel_requested,
+        "outputs": outputs,
+        "preview": storage.url(job.preview, seconds) if storage and job.preview else None,
+        "metrics": job.metrics or {},
+    }
