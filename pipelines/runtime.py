@@ -97,6 +97,12 @@ def _variant(folder: Path) -> str | None:
 def _load(model: ResolvedModel, device: str, dtype: Any) -> Loaded:
     import torch
     from diffusers import AutoencoderKL, AutoPipelineForText2Image, StableDiffusionXLPipeline
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    # Job progress goes to the job row; console progress bars only clutter worker logs.
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
 
     kwargs: dict[str, Any] = {"dtype": dtype}
     if model.kind == "sdxl" and model.fp16_vae and dtype == torch.float16:

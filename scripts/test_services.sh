@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and Redis for the tests when they are installed but not running.
+# Start PostgreSQL and Redis for the tests when they are installed but not running,
+# and install Chromium for the browser test.
 # Tests that need a service skip with a reason when it is unreachable (and fail under CI=true).
 set -u
 
@@ -20,6 +21,17 @@ if ! port_open 6379; then
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
   else
     echo "Redis is not installed: its tests will be skipped"
+  fi
+fi
+
+# Chromium for the browser test (Debian's package; playwright never downloads a browser here).
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing chromium for the browser test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+      || echo "could not install chromium: the browser test will be skipped"
+  else
+    echo "chromium is not installed: the browser test will be skipped"
   fi
 fi
 

@@ -10,14 +10,15 @@ from pipelines import Feature, Field
 from pipelines.styles import load_styles
 
 
-def field_component(field: Field) -> gr.components.Component:
-    """The input component for one declared field."""
+def field_component(field: Field, default: Any = None) -> gr.components.Component:
+    """The input component for one declared field (`default` overrides the declared one)."""
     label = field.label
     info = field.help or None
+    value = field.default if default is None else default
     if field.kind == "text":
         return gr.Textbox(
             label=label,
-            value=field.default or "",
+            value=value or "",
             lines=4 if field.multiline else 1,
             max_lines=12 if field.multiline else 1,
             max_length=field.max_length,
@@ -28,43 +29,49 @@ def field_component(field: Field) -> gr.components.Component:
             choices = [(load_styles()[c].label, c) for c in field.choices]
         else:
             choices = [(c.replace("-", " ").title(), c) for c in field.choices]
-        return gr.Dropdown(choices=choices, value=field.default, label=label, info=info)
+        return gr.Dropdown(choices=choices, value=value, label=label, info=info)
     if field.kind == "bool":
-        return gr.Checkbox(value=bool(field.default), label=label, info=info)
+        return gr.Checkbox(value=bool(value), label=label, info=info)
     if field.kind == "image":
         return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=280)
     if field.kind == "int" and field.minimum is not None and field.maximum is not None:
         span = field.maximum - field.minimum
-        if span <= 2048 and field.default is not None:
+        if span <= 2048 and value is not None:
             return gr.Slider(
                 minimum=field.minimum,
                 maximum=field.maximum,
                 step=field.step or 1,
-                value=field.default,
+                value=value,
                 label=label,
                 info=info,
             )
+    if value is None:
+        # gr.Number shows 0 for "no value", which would pin the seed; empty text means "none".
+        return gr.Textbox(label=label, placeholder="random", info=info)
     return gr.Number(
-        value=field.default, label=label, precision=0 if field.kind == "int" else None, info=info
+        value=value, label=label, precision=0 if field.kind == "int" else None, info=info
     )
 
 
-def build_form(feature: Feature) -> dict[str, gr.components.Component]:
+def build_form(
+    feature: Feature, defaults: dict[str, Any] | None = None
+) -> dict[str, gr.components.Component]:
     """Components for every field, laid out: long text and uploads first, options beside."""
+    defaults = defaults or {}
     components: dict[str, gr.components.Component] = {}
     main = [f for f in feature.fields if f.kind == "image" or f.multiline or f.required]
     options = [f for f in feature.fields if f not in main]
     with gr.Row():
         for f in main:
             if f.kind == "image":
-                components[f.name] = field_component(f)
+                components[f.name] = field_component(f, defaults.get(f.name))
     for f in main:
         if f.kind != "image":
-            components[f.name] = field_component(f)
+            components[f.name] = field_component(f, defaults.get(f.name))
     for start in range(0, len(options), 3):
         with gr.Row(equal_height=False):
             for f in options[start : start + 3]:
-                components[f.name] = field_component(f)
+                components[f.name] = field_component(f, defaults.get(f.name))
     return components
 
 

@@ -42,7 +42,7 @@ def _badge(user: User | None) -> str:
     if user is None:
         return ""
     fresh = User.get_by_id(user.id)
-    return f"**{fresh.email}** · 💳 **{fresh.credits} credits**"
+    return f"**{fresh.email}** · **{fresh.credits} credits**"
 
 
 def _tiny_notice() -> str:
@@ -50,11 +50,20 @@ def _tiny_notice() -> str:
     if active_preset(settings.model_preset, settings.resolved_models_dir) != "tiny":
         return ""
     return (
-        "⚠️ **Test model in use.** No SDXL weights were found, so images come from the "
+        "**Test model in use.** No SDXL weights were found, so images come from the "
         "built-in `tiny` model (random weights, real SDXL architecture): they show noise-like "
         f"patterns, not your prompt. Put SDXL weights in `{settings.resolved_models_dir}` or the "
         "Hugging Face cache (see README) and restart."
     )
+
+
+def _preset_defaults(feature: Feature) -> dict[str, Any]:
+    """Quick defaults while the tiny test model is in use (30 steps at 1024² take ~50 s on a CPU)."""
+    settings = get_settings()
+    tiny = active_preset(settings.model_preset, settings.resolved_models_dir) == "tiny"
+    if not tiny or feature.id != "image_generation":
+        return {}
+    return {"width": 512, "height": 512, "steps": 4}
 
 
 def _feature_tab(feature: Feature, token: gr.BrowserState, badge: gr.Markdown) -> None:
@@ -62,7 +71,7 @@ def _feature_tab(feature: Feature, token: gr.BrowserState, badge: gr.Markdown) -
     if not feature.available:
         intro += " **Not available yet** — coming in a later release; nothing is charged."
     gr.Markdown(intro)
-    components = build_form(feature)
+    components = build_form(feature, _preset_defaults(feature))
     cost = gr.Markdown(cost_text(feature, feature.defaults()))
     with gr.Row():
         run_btn = gr.Button("Generate", variant="primary", interactive=feature.available)
@@ -95,10 +104,10 @@ def _feature_tab(feature: Feature, token: gr.BrowserState, badge: gr.Markdown) -
         if job.status == COMPLETED:
             paths = local_outputs(job)
             shown = paths if feature.output_kind == "images" else paths[0]
-            done = f"✅ Done in {job.processing_time:.1f} s · {job.credits_charged} credits."
+            done = f"Done in {job.processing_time:.1f} s · {job.credits_charged} credits."
             yield {result: shown, files: paths, status: done, badge: _badge(user)}
         elif job.status == FAILED:
-            message = f"❌ {job.error} Your {job.credits_charged} credits were refunded."
+            message = f"Failed: {job.error} Your {job.credits_charged} credits were refunded."
             yield {status: message, badge: _badge(user), result: None}
         else:
             yield {status: "Cancelled; credits refunded.", badge: _badge(user), result: None}
@@ -160,7 +169,8 @@ def _history_rows(user: User) -> list[list[Any]]:
     ]
 
 
-def _history_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
+def _history_tab(token: gr.BrowserState, badge: gr.Markdown) -> tuple:
+    """The History tab; returns (fn, inputs, outputs) that refresh its table."""
     gr.Markdown("Your jobs, newest first. Select a row, then open, cancel or re-run it.")
     refresh_btn = gr.Button("Refresh")
     table = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, wrap=True)
@@ -229,6 +239,7 @@ def _history_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
     rerun_btn.click(
         rerun, [token, selected], [selected, details, table, badge], api_name="ui_rerun", **private
     )
+    return refresh, token, [table, badge]
 
 
 def build_studio() -> gr.Blocks:
@@ -239,7 +250,7 @@ def build_studio() -> gr.Blocks:
     with gr.Blocks(title="AI Studio") as demo:
         token = gr.BrowserState("", storage_key="ai-studio-token", secret=secret)
         with gr.Row():
-            gr.Markdown("# 🎨 AI Studio")
+            gr.Markdown("# AI Studio")
             badge = gr.Markdown(elem_id="credit-badge")
         notice = gr.Markdown(_tiny_notice(), elem_id="tiny-notice")
         with gr.Column(visible=True) as auth_panel:
@@ -254,8 +265,11 @@ def build_studio() -> gr.Blocks:
                 for feature in FEATURES.values():
                     with gr.Tab(feature.title, id=feature.id):
                         _feature_tab(feature, token, badge)
-                with gr.Tab("History", id="history"):
-                    _history_tab(token, badge)
+                with gr.Tab("History", id="history") as history_tab:
+                    refresh_history = _history_tab(token, badge)
+                history_tab.select(
+                    *refresh_history, api_name="ui_history_tab", api_visibility="private"
+                )
             logout_btn = gr.Button("Log out", size="sm")
         register_endpoints()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,26 +45,22 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def tiny_build_seconds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models directory holding the tiny model, built once per session."""
     from pipelines.models import ensure_tiny
 
-    models_dir = tmp_path_factory.mktemp("models")
+    models_dir = tmp_path_factory.mktemp("tiny-models")
     start = time.perf_counter()
     ensure_tiny(models_dir)
-    return models_dir, time.perf_counter() - start
-
-
-@pytest.fixture(scope="session")
-def models_dir(tiny_build_seconds: tuple[Path, float]) -> Path:
-    """A models directory holding the tiny model (built once per session)."""
-    return tiny_build_seconds[0]
+    logging.getLogger(__name__).info("tiny model built in %.1f s", time.perf_counter() - start)
+    return models_dir
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, models_dir: Path) -> RecordingContext:
+def ctx(tmp_path: Path, tiny_models_dir: Path) -> RecordingContext:
     work = tmp_path / "work"
     work.mkdir()
-    return RecordingContext(work_dir=work, models_dir=models_dir)
+    return RecordingContext(work_dir=work, models_dir=tiny_models_dir)
 
 
 @pytest.fixture

@@ -70,10 +70,10 @@ def test_failed_download_is_model_not_found_and_not_installed(tmp_path: Path, mo
     assert models.active_preset("auto", tmp_path) == "tiny"
 
 
-def test_unknown_names_and_paths_are_refused(models_dir: Path) -> None:
+def test_unknown_names_and_paths_are_refused(tiny_models_dir: Path) -> None:
     for name in ("no-such-model", "../tiny-sdxl", "/etc/passwd"):
         with pytest.raises(ModelNotFound, match="Unknown model"):
-            models.resolve_model(name, models_dir, allow_download=False)
+            models.resolve_model(name, tiny_models_dir, allow_download=False)
 
 
 def test_auto_with_an_empty_models_dir_builds_tiny_once(tmp_path: Path) -> None:
@@ -95,8 +95,8 @@ def test_auto_with_an_empty_models_dir_builds_tiny_once(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tiny-sdxl-")]
 
 
-def test_preset_folder_in_models_dir_wins(models_dir: Path, tmp_path: Path) -> None:
-    (tmp_path / "sdxl-turbo").symlink_to(models_dir / "tiny-sdxl")
+def test_preset_folder_in_models_dir_wins(tiny_models_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "sdxl-turbo").symlink_to(tiny_models_dir / "tiny-sdxl")
     assert models.active_preset("auto", tmp_path) == "sdxl-turbo"
     model = models.resolve_model("auto", tmp_path, allow_download=False)
     assert model.preset == "sdxl-turbo" and model.guidance == 0.0
@@ -111,10 +111,10 @@ def test_hf_cache_is_used_without_network(tmp_path: Path, isolated_hub: Path) ->
     assert model.path == snapshot and model.kind == "sd"
 
 
-def test_custom_folder_and_single_file(models_dir: Path, tmp_path: Path) -> None:
+def test_custom_folder_and_single_file(tiny_models_dir: Path, tmp_path: Path) -> None:
     from safetensors.numpy import save_file
 
-    (tmp_path / "my-model").symlink_to(models_dir / "tiny-sdxl")
+    (tmp_path / "my-model").symlink_to(tiny_models_dir / "tiny-sdxl")
     folder = models.resolve_model("my-model", tmp_path, allow_download=False)
     assert folder.kind == "sdxl" and not folder.single_file and folder.path.name == "my-model"
 
@@ -149,13 +149,13 @@ def test_active_preset_does_not_import_torch(tmp_path: Path) -> None:
     assert done.stdout.strip() == "False"
 
 
-def test_cli_list(models_dir: Path, tmp_path: Path, isolated_hub: Path) -> None:
+def test_cli_list(tiny_models_dir: Path, tmp_path: Path, isolated_hub: Path) -> None:
     code = "from pipelines.models import _cli; raise SystemExit(_cli())"
-    argv = f"import sys; sys.argv = ['m', 'list', '--models-dir', {str(models_dir)!r}]\n"
+    argv = f"import sys; sys.argv = ['m', 'list', '--models-dir', {str(tiny_models_dir)!r}]\n"
     done = run_python(argv + code, tmp_path, isolated_hub)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     tiny = next(line for line in lines if line.startswith("tiny "))
-    assert "GiB" in tiny and str(models_dir / "tiny-sdxl") in tiny
+    assert "GiB" in tiny and str(tiny_models_dir / "tiny-sdxl") in tiny
     assert any(line.startswith("sdxl-base-1.0") and "not installed" in line for line in lines)
     assert "licence:" in done.stdout

@@ -20,10 +20,10 @@ def pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
-def test_tiny_model_loads_with_from_pretrained(models_dir: Path) -> None:
+def test_tiny_model_loads_with_from_pretrained(tiny_models_dir: Path) -> None:
     from diffusers import StableDiffusionXLPipeline
 
-    folder = models_dir / "tiny-sdxl"
+    folder = tiny_models_dir / "tiny-sdxl"
     pipe = StableDiffusionXLPipeline.from_pretrained(folder, local_files_only=True)
     assert pipe.vae_scale_factor == 8  # the real VAE downsampling, so 512 px is a 64 px latent
     assert pipe.default_sample_size * pipe.vae_scale_factor == 1024
@@ -138,7 +138,7 @@ def test_second_call_uses_the_cached_pipeline(ctx, make_inputs) -> None:
     assert second["loadSeconds"] == 0
 
 
-def test_cache_keeps_the_two_most_recent_pipelines(models_dir: Path, tmp_path: Path) -> None:
+def test_cache_keeps_the_two_most_recent_pipelines(tiny_models_dir: Path, tmp_path: Path) -> None:
     import torch
 
     from pipelines.models import resolve_model
@@ -146,7 +146,7 @@ def test_cache_keeps_the_two_most_recent_pipelines(models_dir: Path, tmp_path: P
     runtime.clear_cache()
     loaded = {}
     for name in ("a", "b", "c"):
-        (tmp_path / name).symlink_to(models_dir / "tiny-sdxl")
+        (tmp_path / name).symlink_to(tiny_models_dir / "tiny-sdxl")
         loaded[name] = resolve_model(name, tmp_path, allow_download=False)
         assert runtime.load_pipeline(loaded[name], "cpu", torch.float32)[1] > 0
     assert runtime.load_pipeline(loaded["c"], "cpu", torch.float32)[1] == 0

@@ -1,0 +1,69 @@
+"""The first-run flow in a real browser: register, generate, watch, history, download."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.conftest import service_missing
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium"):
+        service_missing("Chromium", "apt-get install chromium (make test does)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page.goto(live_server + "/", wait_until="load")
+    email = f"browser-{uuid.uuid4().hex[:8]}@example.com"
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password (8–72 characters)").fill("browser-password")
+    page.get_by_role("button", name="Register").click()
+    badge = page.locator("#credit-badge")
+    expect(badge).to_contain_text("50 credits", timeout=20_000)
+    expect(page.get_by_text("Test model in use")).to_be_visible()
+
+    page.get_by_label("Prompt", exact=True).fill("a red fox in the snow")
+    page.get_by_role("button", name="Generate").first.click()
+    expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=120_000)
+    expect(badge).to_contain_text("48 credits")
+    expect(page.locator('a[download="image_1.png"]').first).to_be_visible()
+
+    page.reload(wait_until="load")  # the login survives a reload (BrowserState)
+    expect(badge).to_contain_text("48 credits", timeout=20_000)
+    page.get_by_role("tab", name="History").click()
+    expect(page.get_by_role("gridcell", name="completed")).to_be_visible(timeout=20_000)
+    page.get_by_role("gridcell", name="Image generation").click()  # select the row
+    expect(page.get_by_label("Job id")).not_to_have_value("", timeout=10_000)
+    page.get_by_role("button", name="Open").click()
+    link = page.locator('a[download="image_1.png"]').last
+    expect(link).to_be_visible(timeout=20_000)
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / "image_1.png"
+    download.value.save_as(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
