@@ -6,6 +6,7 @@ quotes, docs) is derived from these declarations.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Callable
@@ -16,6 +17,9 @@ from typing import Any, Protocol
 from pipelines.errors import InputError
 
 KINDS = ("text", "int", "float", "bool", "choice", "image")
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+MAX_UPLOAD_BYTES = 20 * 2**20
+MAX_UPLOAD_PIXELS = 40_000_000
 
 
 def camel(name: str) -> str:
@@ -107,7 +111,36 @@ class Field:
             return value
         if self.kind in ("int", "float"):
             return self._number(value)
-        return value  # image: checked by the feature's own reader
+        return self._image(value)
+
+    def _image(self, value: Any) -> bytes:
+        """Check an upload by its content: a real PNG/JPEG/WebP within size and pixel limits."""
+        from PIL import Image, UnidentifiedImageError
+
+        if not isinstance(value, bytes | bytearray):
+            raise InputError(self.api_name, "must be an uploaded image file")
+        if len(value) > MAX_UPLOAD_BYTES:
+            limit = MAX_UPLOAD_BYTES // 2**20
+            raise InputError(
+                self.api_name, f"must be at most {limit} MB, got {len(value) / 2**20:.1f} MB"
+            )
+        try:
+            with Image.open(io.BytesIO(value)) as image:
+                kind, (width, height) = image.format, image.size
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise InputError(self.api_name, "is not an image PIL can read") from None
+        except Image.DecompressionBombError:
+            raise InputError(self.api_name, "has too many pixels") from None
+        if kind not in IMAGE_FORMATS:
+            raise InputError(self.api_name, f"must be PNG, JPEG or WebP, got {kind}")
+        if width * height > MAX_UPLOAD_PIXELS:
+            raise InputError(self.api_name, f"must be at most 40 megapixels, got {width}x{height}")
+        if min(width, height) < 64:
+            raise InputError(
+                self.api_name, f"must be at least 64 px on each side, got {width}x{height}"
+            )
+        return bytes(value)
 
     def _number(self, value: Any) -> int | float:
         if isinstance(value, bool):

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     device: str = "auto"
     log_level: str = "INFO"
 
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""  # default: Stripe's own; point at stripe-mock or a local stand-in
+
     signup_credits: int = 50
     token_days: float = 7.0
     download_url_seconds: int = 3600
@@ -94,8 +98,3 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget cached settings (tests that change the environment)."""
     get_settings.cache_clear()
-
-
-def hf_offline() -> bool:
-    """Whether Hugging Face downloads are switched off for this process."""
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")

@@ -58,7 +58,7 @@ def _tiny_notice() -> str:
 
 
 def _preset_defaults(feature: Feature) -> dict[str, Any]:
-    """Quick defaults while the tiny test model is in use (30 steps at 1024² take ~50 s on a CPU)."""
+    """Quick defaults while the tiny test model is in use (30 steps at 1024² take ~50 s here)."""
     settings = get_settings()
     tiny = active_preset(settings.model_preset, settings.resolved_models_dir) == "tiny"
     if not tiny or feature.id != "image_generation":

@@ -7,11 +7,13 @@ happens exactly once whatever races.
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
 from billing.ledger import debit, grant
 from pipelines import InputError, get_feature
+from pipelines.features import IMAGE_FORMATS
 from studio.db import write_transaction
 from studio.errors import Conflict, NotAvailable, NotFound, ValidationFailed
 from studio.models import (
@@ -24,6 +26,7 @@ from studio.models import (
     new_id,
     utcnow,
 )
+from studio.storage import get_storage, job_key
 from studio.telemetry import CREDITS_SPENT, JOBS_FINISHED, JOBS_SUBMITTED
 from worker.broker import enqueue
 
@@ -44,11 +47,17 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
     inputs = _validate(feature, raw)
     cost = feature.cost(inputs)
     job_id = new_id()
-    with write_transaction():
-        debit(user.id, cost, f"{feature.title} job", key=f"job:{job_id}:debit", job_id=job_id)
-        job = Job.create(
-            id=job_id, user=user.id, feature=feature.id, params=inputs, credits_charged=cost
-        )
+    inputs = _store_uploads(feature, job_id, inputs)
+    try:
+        with write_transaction():
+            debit(user.id, cost, f"{feature.title} job", key=f"job:{job_id}:debit", job_id=job_id)
+            job = Job.create(
+                id=job_id, user=user.id, feature=feature.id, params=inputs, credits_charged=cost
+            )
+    except Exception:
+        if feature.uploads:  # no half-written job: its stored inputs go too
+            get_storage().delete_prefix(job_key(job_id, "inputs"))
+        raise
     JOBS_SUBMITTED.labels(feature.id).inc()
     CREDITS_SPENT.labels(feature.id).inc(cost)
     logger.info(
@@ -151,6 +160,23 @@ def finish(
         refund,
     )
     return True
+
+
+def _store_uploads(feature, job_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Put uploaded images in storage; the job's params keep their storage keys."""
+    from PIL import Image
+
+    stored = dict(inputs)
+    for field in feature.uploads:
+        data = inputs.get(field.name)
+        if data is None:
+            continue
+        with Image.open(io.BytesIO(data)) as image:
+            extension = IMAGE_FORMATS[image.format]
+        key = job_key(job_id, f"inputs/{field.name}.{extension}")
+        get_storage().put(key, data, f"image/{'jpeg' if extension == 'jpg' else extension}")
+        stored[field.name] = key
+    return stored
 
 
 def _feature(feature_id: str):

@@ -124,6 +124,19 @@ def store_outputs(job_id: str, result: RunResult) -> list[dict[str, Any]]:
     return stored
 
 
+def _fetch_uploads(feature, params: dict[str, Any], work_dir: Path) -> dict[str, Any]:
+    """Uploaded inputs as local files for the run (their params hold storage keys)."""
+    inputs = dict(params)
+    for upload in feature.uploads:
+        key = params.get(upload.name)
+        if key:
+            path = work_dir / "inputs" / key.rsplit("/", 1)[-1]
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(get_storage().get(key))
+            inputs[upload.name] = path
+    return inputs
+
+
 def run_job(job_id: str) -> None:
     """The queue's one task: run the job with this id if it is still pending."""
     me = worker_id()
@@ -155,7 +168,7 @@ def run_job(job_id: str) -> None:
                 model_preset=settings.model_preset,
                 device=settings.device,
             )
-            result = feature.run(job.params, ctx)
+            result = feature.run(_fetch_uploads(feature, job.params, ctx.work_dir), ctx)
             ctx.progress(100, "Saving results")
             outputs = store_outputs(job_id, result)
         elapsed = time.monotonic() - started
