@@ -44,6 +44,7 @@ class Field:
     max_length: int | None = None
     help: str = ""
     multiline: bool = False
+    placeholder: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

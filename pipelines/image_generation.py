@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.features import Feature, Field, RunContext, RunResult
+from pipelines.samplers import load_samplers
 from pipelines.styles import load_styles
 
 SIZE = {"minimum": 512, "maximum": 1536, "step": 64}
@@ -38,6 +39,40 @@ FEATURE = Feature(
             minimum=0,
             maximum=2**32 - 1,
             help="Leave empty for a random seed; the same seed and settings give the same image.",
+            placeholder="random",
+        ),
+        Field(
+            "guidance",
+            "float",
+            "Guidance (CFG)",
+            default=None,
+            minimum=0.0,
+            maximum=30.0,
+            help="How strictly to follow the prompt; empty uses the model's own value.",
+            placeholder="model default",
+        ),
+        Field(
+            "scheduler",
+            "choice",
+            "Sampler",
+            default="default",
+            choices=tuple(load_samplers()),
+        ),
+        Field(
+            "reference_image",
+            "image",
+            "Reference image (optional)",
+            help="Image-to-image: the result starts from this picture.",
+        ),
+        Field(
+            "strength",
+            "float",
+            "Reference strength",
+            default=0.6,
+            minimum=0.0,
+            maximum=1.0,
+            step=0.05,
+            help="0 keeps the reference as it is, 1 ignores it.",
         ),
     ),
     output_kind="images",

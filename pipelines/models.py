@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import shutil
@@ -371,6 +372,37 @@ def _cli(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"error: {exc}\n")
         return 1
     return 0
+
+
+def model_hash(model: ResolvedModel) -> str:
+    """AUTOMATIC1111's short model hash (sha256 of the weights, 10 hex digits).
+
+    Hashing a multi-GB file takes seconds, so the full digest is kept beside it.
+    """
+    if model.single_file:
+        weights = Path(model.path)
+    else:
+        candidates = sorted(
+            (Path(model.path) / "unet").glob("diffusion_pytorch_model*.safetensors")
+        )
+        if not candidates:
+            return ""
+        weights = candidates[0]
+    sidecar = weights.with_name(weights.name + ".sha256")
+    try:
+        if sidecar.stat().st_mtime >= weights.stat().st_mtime:
+            return sidecar.read_text().strip()[:10]
+    except OSError:
+        pass
+    digest = hashlib.sha256()
+    with weights.open("rb") as handle:
+        for block in iter(lambda: handle.read(2**22), b""):
+            digest.update(block)
+    try:
+        sidecar.write_text(digest.hexdigest())
+    except OSError:
+        log.info("cannot store the hash beside %s (read-only?)", weights)
+    return digest.hexdigest()[:10]
 
 
 if __name__ == "__main__":

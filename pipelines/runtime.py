@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 MAX_LOADED = 2
 # Below this much free VRAM an SDXL pipeline does not fit beside its activations: offload.
 OFFLOAD_BELOW_BYTES = 12 * 2**30
+SEQUENTIAL_OFFLOAD_BELOW_BYTES = 6 * 2**30
 LARGE_PIXELS = 1024 * 1024
 
 
@@ -50,7 +51,19 @@ class Loaded:
     dtype: Any
     load_seconds: float
     offloaded: bool = False
+    memory_plan: list[str] = field(default_factory=list)
+    default_scheduler: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _img2img: Any = None
+
+    def img2img(self) -> Any:
+        """The image-to-image pipeline on the same components (from_pipe: no second copy)."""
+        if self._img2img is None:
+            from diffusers import AutoPipelineForImage2Image
+
+            self._img2img = AutoPipelineForImage2Image.from_pipe(self.pipe)
+            self._img2img.set_progress_bar_config(disable=True)
+        return self._img2img
 
 
 _cache: OrderedDict[tuple[str, str, str], Loaded] = OrderedDict()
@@ -134,12 +147,19 @@ def _load(model: ResolvedModel, device: str, dtype: Any) -> Loaded:
             + hint
         ) from exc
     pipe.set_progress_bar_config(disable=True)
-    offloaded = False
-    if device == "cuda":
-        offloaded = _cuda_memory_options(pipe)
+    plan = _cuda_memory_options(pipe) if device == "cuda" else []
+    offloaded = "model_cpu_offload" in plan
     if not offloaded:
         pipe.to(device)
-    return Loaded(pipe=pipe, device=device, dtype=dtype, load_seconds=0.0, offloaded=offloaded)
+    return Loaded(
+        pipe=pipe,
+        device=device,
+        dtype=dtype,
+        load_seconds=0.0,
+        offloaded=offloaded,
+        memory_plan=plan,
+        default_scheduler=pipe.scheduler,
+    )
 
 
 def _sd_pipeline_class():
@@ -148,32 +168,47 @@ def _sd_pipeline_class():
     return StableDiffusionPipeline
 
 
-def _cuda_memory_options(pipe: Any) -> bool:
-    """Fit the pipeline to the free VRAM; returns True when it uses model CPU offload."""
+def _cuda_memory_options(pipe: Any) -> list[str]:
+    """Fit the pipeline to the free VRAM; returns the memory plan it applied."""
     import torch
 
     free, _total = torch.cuda.mem_get_info()
-    offload = free < OFFLOAD_BELOW_BYTES
-    if offload:
+    plan = []
+    if free < SEQUENTIAL_OFFLOAD_BELOW_BYTES:
+        # A 4–6 GB card: only one layer on the GPU at a time (slow, but it runs).
+        log.info("%.1f GiB VRAM free: sequential CPU offload", free / 2**30)
+        pipe.enable_attention_slicing()
+        pipe.enable_sequential_cpu_offload()
+        plan += ["attention_slicing", "sequential_cpu_offload", "model_cpu_offload"]
+    elif free < OFFLOAD_BELOW_BYTES:
         log.info("%.1f GiB VRAM free: attention slicing + model CPU offload", free / 2**30)
         pipe.enable_attention_slicing()
         pipe.enable_model_cpu_offload()
+        plan += ["attention_slicing", "model_cpu_offload"]
     try:
         import xformers  # noqa: F401  (optional GPU extra)
     except ImportError:
-        return offload
+        return plan
     try:
         pipe.enable_xformers_memory_efficient_attention()
+        plan.append("xformers")
     except (ImportError, RuntimeError, ValueError, NotImplementedError) as exc:
         log.warning("xformers is installed but unusable here: %s", exc)
-    return offload
+    return plan
 
 
-def prepare_for_size(loaded: Loaded, width: int, height: int, num_images: int) -> None:
-    """VAE slicing for batches and tiling for large images (they bound decode memory)."""
+def prepare_for_size(loaded: Loaded, width: int, height: int, num_images: int) -> list[str]:
+    """VAE slicing for batches and tiling for large images (they bound decode memory);
+    returns the job's whole memory plan."""
     vae = loaded.pipe.vae
     (vae.enable_slicing if num_images > 1 else vae.disable_slicing)()
     (vae.enable_tiling if width * height > LARGE_PIXELS else vae.disable_tiling)()
+    plan = list(loaded.memory_plan)
+    if num_images > 1:
+        plan.append("vae_slicing")
+    if width * height > LARGE_PIXELS:
+        plan.append("vae_tiling")
+    return plan
 
 
 def reset_peak_memory(device: str) -> None:

@@ -6,12 +6,14 @@ import json
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.errors import PipelineError
 from pipelines.features import Output, RunContext, RunResult
-from pipelines.models import ResolvedModel, active_preset, resolve_model
+from pipelines.models import ResolvedModel, active_preset, model_hash, resolve_model
+from pipelines.samplers import load_samplers, scheduler_for
 from pipelines.styles import load_styles
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,23 @@ SAMPLER_NAMES = {
     "LCMScheduler": "LCM",
 }
 STEP_START, STEP_END = 5.0, 95.0
+PREVIEWS_PER_JOB = 8
+# Linear latent → RGB approximations (the factors ComfyUI and A1111 use for cheap previews).
+LATENT_RGB = {
+    "sdxl": [
+        [0.3651, 0.4232, 0.4341],
+        [-0.2533, -0.0042, 0.1068],
+        [0.1076, 0.1111, -0.0362],
+        [-0.3165, -0.2492, -0.2188],
+    ],
+    "sd": [
+        [0.3512, 0.2297, 0.3227],
+        [0.3250, 0.4974, 0.2350],
+        [-0.2829, 0.1762, 0.2721],
+        [-0.2120, -0.2616, -0.7177],
+    ],
+}
+LATENT_RGB_BIAS = {"sdxl": [0.1084, -0.0175, -0.0011], "sd": [0.0, 0.0, 0.0]}
 
 
 def seed_list(seed: int | None, count: int) -> list[int]:
@@ -53,15 +72,26 @@ def a1111_parameters(
     width: int,
     height: int,
     model: str,
+    model_hash: str = "",
+    strength: float | None = None,
 ) -> str:
     """The "parameters" text AUTOMATIC1111 writes (and tools such as Civitai read)."""
     lines = [prompt]
     if negative:
         lines.append(f"Negative prompt: {negative}")
-    lines.append(
-        f"Steps: {steps}, Sampler: {sampler}, CFG scale: {guidance:g}, Seed: {seed}, "
-        f"Size: {width}x{height}, Model: {model}"
-    )
+    fields = [
+        f"Steps: {steps}",
+        f"Sampler: {sampler}",
+        f"CFG scale: {guidance:g}",
+        f"Seed: {seed}",
+        f"Size: {width}x{height}",
+    ]
+    if model_hash:
+        fields.append(f"Model hash: {model_hash}")
+    fields.append(f"Model: {model}")
+    if strength is not None:
+        fields.append(f"Denoising strength: {strength:g}")
+    lines.append(", ".join(fields))
     return "\n".join(lines)
 
 
@@ -81,27 +111,47 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     """Generate inputs["num_images"] PNGs into ctx.work_dir; see the module docstring."""
     from pipelines import runtime
 
+    # 1. Prompt: the style's template around the user's words, negatives merged.
     prompt, negative = load_styles()[inputs["style"]].apply(
         inputs["prompt"], inputs.get("negative_prompt") or ""
     )
     width, height = int(inputs["width"]), int(inputs["height"])
     steps, count = int(inputs["steps"]), int(inputs.get("num_images") or 1)
     seeds = seed_list(inputs.get("seed"), count)
+    reference = _reference(inputs.get("reference_image"), width, height)
+    strength = float(inputs.get("strength") if inputs.get("strength") is not None else 0.6)
 
+    # 2. Model: resolved by preset, loaded once and kept in the cache.
     ctx.progress(0.0, f"Loading model {active_preset(ctx.model_preset, ctx.models_dir)}…")
     model = resolve_model(ctx.model_preset, ctx.models_dir)
+    guidance = model.guidance if inputs.get("guidance") is None else float(inputs["guidance"])
     device, dtype = runtime.pick_device(ctx.device)
     try:
         runtime.reset_peak_memory(device)
         loaded, load_seconds = runtime.load_pipeline(model, device, dtype)
         ctx.progress(STEP_START, "Generating")
         with loaded.lock:
-            runtime.prepare_for_size(loaded, width, height, count)
-            images, seconds_per_step = _denoise(
-                loaded.pipe, model, ctx, prompt, negative, width, height, steps, seeds
+            # 3. Sampler and memory plan for this job (the pipeline is shared: set both each time).
+            scheduler_name = inputs.get("scheduler") or "default"
+            loaded.pipe.scheduler = scheduler_for(scheduler_name, loaded.default_scheduler)
+            plan = runtime.prepare_for_size(loaded, width, height, count)
+            sampler = load_samplers()[scheduler_name].a1111 or SAMPLER_NAMES.get(
+                type(loaded.pipe.scheduler).__name__, "Euler"
             )
+            # 4. Denoise (text-to-image, or image-to-image from the reference).
+            job = Denoise(prompt, negative, width, height, steps, guidance, seeds)
+            if reference is None:
+                images, seconds_per_step = _denoise(loaded.pipe, model, ctx, job)
+            elif strength * steps < 1:
+                images, seconds_per_step = [reference.copy() for _ in seeds], 0.0  # nothing to do
+            else:
+                loaded.img2img().scheduler = loaded.pipe.scheduler
+                images, seconds_per_step = _denoise(
+                    loaded.img2img(), model, ctx, job, image=reference, strength=strength
+                )
+        # 5. Save each image with its recipe (A1111 text + full JSON).
         ctx.progress(96.0, "Saving images")
-        sampler = SAMPLER_NAMES.get(type(loaded.pipe.scheduler).__name__, "Euler")
+        digest = model_hash(model)
         outputs = []
         for index, (image, seed) in enumerate(zip(images, seeds, strict=True), start=1):
             name = f"image_{index}.png"
@@ -114,10 +164,14 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
                 "width": width,
                 "height": height,
                 "steps": steps,
-                "guidanceScale": model.guidance,
+                "guidance": guidance,
+                "scheduler": scheduler_name,
                 "sampler": sampler,
                 "seed": seed,
+                "strength": strength if reference is not None else None,
+                "reference": reference is not None,
                 "model": model.preset,
+                "modelHash": digest,
                 "index": index,
             }
             parameters = a1111_parameters(
@@ -125,11 +179,13 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
                 negative,
                 steps=steps,
                 sampler=sampler,
-                guidance=model.guidance,
+                guidance=guidance,
                 seed=seed,
                 width=width,
                 height=height,
                 model=model.preset,
+                model_hash=digest,
+                strength=strength if reference is not None else None,
             )
             path = Path(ctx.work_dir) / name
             texts = {"parameters": parameters, "studio": json.dumps(studio)}
@@ -139,10 +195,13 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
             "device": device,
             "dtype": str(dtype).removeprefix("torch."),
             "model": model.preset,
+            "modelHash": digest,
             "modelPath": str(model.path),
+            "memoryPlan": plan,
             "loadSeconds": round(load_seconds, 3),
             "secondsPerStep": round(seconds_per_step, 4),
             "peakMemoryMb": runtime.peak_memory_mb(device),
+            "peakMemoryKind": "cuda_allocated" if device == "cuda" else "process_rss",
             "seeds": seeds,
         }
     finally:
@@ -150,47 +209,100 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     return RunResult(outputs=outputs, metrics=metrics)
 
 
+@dataclass(frozen=True)
+class Denoise:
+    """What one denoising run needs, whichever pipeline runs it."""
+
+    prompt: str
+    negative: str
+    width: int
+    height: int
+    steps: int
+    guidance: float
+    seeds: list[int]
+
+
+def _reference(path: Any, width: int, height: int) -> Any:
+    """The reference image upright, in RGB, cropped to the output's aspect and sized to it."""
+    if not path:
+        return None
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    return ImageOps.fit(upright, (width, height), Image.Resampling.LANCZOS)
+
+
+def latent_preview(latents: Any, kind: str) -> Any:
+    """A cheap RGB preview of the first latent: a linear map, no VAE decode."""
+    import torch
+    from PIL import Image
+
+    factors = torch.tensor(LATENT_RGB[kind], dtype=torch.float32)
+    bias = torch.tensor(LATENT_RGB_BIAS[kind], dtype=torch.float32)
+    latent = latents[0].detach().to("cpu", torch.float32)
+    rgb = torch.einsum("chw,cr->hwr", latent, factors) + bias
+    pixels = ((rgb.clamp(-1, 1) + 1) * 127.5).to(torch.uint8).numpy()
+    image = Image.fromarray(pixels)
+    return image.resize((image.width * 4, image.height * 4), Image.Resampling.BILINEAR)
+
+
 def _denoise(
     pipe: Any,
     model: ResolvedModel,
     ctx: RunContext,
-    prompt: str,
-    negative: str,
-    width: int,
-    height: int,
-    steps: int,
-    seeds: list[int],
+    job: Denoise,
+    **extra: Any,
 ) -> tuple[list[Any], float]:
-    """Run the diffusers pipeline; returns (PIL images, seconds per step)."""
+    """Run a diffusers pipeline once per seed; returns (PIL images, seconds per step).
+
+    One image at a time: batched maths rounds differently, and an image must come out
+    identical when its PNG's recipe is run again on its own.
+    """
     import torch
 
-    # CPU generators: the same seed gives the same image on a device, whatever the GPU model.
-    generators = [torch.Generator("cpu").manual_seed(seed) for seed in seeds]
-    start = time.perf_counter()
-    finished = [start]
+    images: list[Any] = []
+    step_seconds: list[float] = []
+    preview_every = max(1, job.steps // PREVIEWS_PER_JOB)
+    count = len(job.seeds)
+    for index, seed in enumerate(job.seeds):
+        # A CPU generator: the same seed gives the same image on a device, whatever the GPU.
+        generator = torch.Generator("cpu").manual_seed(seed)
+        marks = [time.perf_counter()]
 
-    def on_step_end(_pipe: Any, i: int, _t: Any, callback_kwargs: dict) -> dict:
-        finished[0] = time.perf_counter()
-        percent = STEP_START + (STEP_END - STEP_START) * (i + 1) / steps
-        ctx.progress(percent, f"Step {i + 1}/{steps}")  # may raise to cancel: let it propagate
-        return callback_kwargs
+        def on_step_end(
+            pipe_: Any, i: int, _t: Any, callback_kwargs: dict, index=index, marks=marks
+        ) -> dict:
+            marks.append(time.perf_counter())
+            total = getattr(pipe_, "num_timesteps", None) or job.steps  # img2img runs fewer
+            done = (index + (i + 1) / total) / count
+            preview = None
+            if (i + 1) % preview_every == 0 and i + 1 < total and "latents" in callback_kwargs:
+                preview = latent_preview(callback_kwargs["latents"], model.kind)
+            stage = f"Step {i + 1}/{total}" + (
+                f" of image {index + 1}/{count}" if count > 1 else ""
+            )
+            # May raise to cancel the job: let it propagate.
+            ctx.progress(STEP_START + (STEP_END - STEP_START) * done, stage, preview=preview)
+            return callback_kwargs
 
-    try:
-        result = pipe(
-            prompt=prompt,
-            negative_prompt=negative or None,
-            width=width,
-            height=height,
-            num_inference_steps=steps,
-            guidance_scale=model.guidance,
-            num_images_per_prompt=len(seeds),
-            generator=generators,
-            callback_on_step_end=on_step_end,
-            output_type="pil",
-        )
-    except torch.OutOfMemoryError as exc:
-        raise PipelineError(
-            f"Out of memory at {width}x{height} with {len(seeds)} image(s): "
-            "try a smaller size or fewer images."
-        ) from exc
-    return list(result.images), (finished[0] - start) / steps
+        try:
+            result = pipe(
+                prompt=job.prompt,
+                negative_prompt=job.negative or None,
+                width=job.width,
+                height=job.height,
+                num_inference_steps=job.steps,
+                guidance_scale=job.guidance,
+                generator=generator,
+                callback_on_step_end=on_step_end,
+                output_type="pil",
+                **extra,
+            )
+        except torch.OutOfMemoryError as exc:
+            raise PipelineError(
+                f"Out of memory at {job.width}x{job.height}: try a smaller size."
+            ) from exc
+        images.append(result.images[0])
+        step_seconds += [b - a for a, b in zip(marks, marks[1:], strict=False)]
+    return images, (sum(step_seconds) / len(step_seconds) if step_seconds else 0.0)

@@ -34,20 +34,20 @@ def field_component(field: Field, default: Any = None) -> gr.components.Componen
         return gr.Checkbox(value=bool(value), label=label, info=info)
     if field.kind == "image":
         return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=280)
-    if field.kind == "int" and field.minimum is not None and field.maximum is not None:
+    if field.kind in ("int", "float") and field.minimum is not None and field.maximum is not None:
         span = field.maximum - field.minimum
         if span <= 2048 and value is not None:
             return gr.Slider(
                 minimum=field.minimum,
                 maximum=field.maximum,
-                step=field.step or 1,
+                step=field.step or (1 if field.kind == "int" else 0.1),
                 value=value,
                 label=label,
                 info=info,
             )
     if value is None:
         # gr.Number shows 0 for "no value", which would pin the seed; empty text means "none".
-        return gr.Textbox(label=label, placeholder="random", info=info)
+        return gr.Textbox(label=label, placeholder=field.placeholder, info=info)
     return gr.Number(
         value=value, label=label, precision=0 if field.kind == "int" else None, info=info
     )

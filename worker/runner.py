@@ -89,7 +89,7 @@ class JobContext:
     def progress(self, percent: float, stage: str, preview: Any = None) -> None:
         """Record progress; raise JobCancelled if the owner cancelled the job."""
         now = time.monotonic()
-        if now - self._last_write < PROGRESS_INTERVAL and percent < 100:
+        if now - self._last_write < PROGRESS_INTERVAL and percent < 100 and preview is None:
             return
         self._last_write = now
         fields: dict[str, Any] = {"progress": max(0.0, min(100.0, float(percent))), "stage": stage}

@@ -22,9 +22,12 @@ class RecordingContext:
     device: str = "cpu"
     calls: list[tuple[float, str]] = field(default_factory=list)
     on_progress: Callable[[float, str], None] | None = None
+    on_preview: Callable[[Any], None] | None = None
 
     def progress(self, percent: float, stage: str, preview: Any = None) -> None:
         self.calls.append((percent, stage))
+        if preview is not None and self.on_preview:
+            self.on_preview(preview)
         if self.on_progress:
             self.on_progress(percent, stage)
 

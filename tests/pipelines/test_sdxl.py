@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ def test_generates_pngs_of_the_requested_size(ctx, make_inputs, width: int, heig
     assert "a photo of a cat" in prompt_line
     assert negative_line.startswith("Negative prompt: ")
     assert "Steps: 2, Sampler: Euler, CFG scale: 5, Seed: 42, " in settings
-    assert f"Size: {width}x{height}, Model: tiny" in settings
+    assert re.search(rf"Size: {width}x{height}, Model hash: [0-9a-f]{{10}}, Model: tiny$", settings)
     assert studio["seed"] == 42 and studio["prompt"] == "a photo of a cat"
     assert studio["style"] == "realistic" and studio["width"] == width
 
@@ -157,7 +158,7 @@ def test_cache_keeps_the_two_most_recent_pipelines(tiny_models_dir: Path, tmp_pa
 
 def test_presets_guidance_is_used(ctx, make_inputs) -> None:
     result = sdxl.generate_images(make_inputs(), ctx)
-    guidance = json.loads(Image.open(result.outputs[0].path).text["studio"])["guidanceScale"]
+    guidance = json.loads(Image.open(result.outputs[0].path).text["studio"])["guidance"]
     assert guidance == load_presets()["tiny"].guidance
 
 

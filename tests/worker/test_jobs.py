@@ -47,7 +47,7 @@ def test_submit_charges_and_queues(studio, no_queue):
         ({"height": 1600}, "height"),
         ({"numImages": 5}, "numImages"),
         ({"prompt": "   "}, "prompt"),
-        ({"style": "vaporwave"}, "style"),
+        ({"style": "no-such-style"}, "style"),
         ({"bogus": 1}, "bogus"),
     ],
 )

@@ -1,0 +1,98 @@
+"""Buying credits: packages, Stripe Checkout, the Stripe webhook and the user's payments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentUser
+from billing.ledger import balance
+from billing.payments import (
+    Package,
+    Payment,
+    create_checkout,
+    format_amount,
+    get_payment,
+    handle_webhook,
+    list_payments,
+    load_packages,
+    payments_configured,
+)
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+
+
+class CheckoutRequest(BaseModel):
+    package: str
+
+
+def package_view(package: Package) -> dict:
+    return {
+        "id": package.id,
+        "name": package.name,
+        "credits": package.credits,
+        "priceCents": package.price_cents,
+        "currency": package.currency,
+        "price": package.price_text,
+    }
+
+
+def payment_view(payment: Payment) -> dict:
+    return {
+        "id": payment.id,
+        "package": payment.package,
+        "packageName": payment.package_name,
+        "credits": payment.credits,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "price": format_amount(payment.amount, payment.currency),
+        "status": payment.status,
+        "invoiceUrl": payment.invoice_url,
+        "createdAt": payment.created_at.isoformat(timespec="seconds") + "Z",
+        "paidAt": payment.paid_at.isoformat(timespec="seconds") + "Z" if payment.paid_at else None,
+    }
+
+
+@router.get("/packages")
+def packages() -> dict:
+    """The credit packages for sale, and whether payments are configured."""
+    return {
+        "packages": [package_view(p) for p in load_packages().values()],
+        "configured": payments_configured(),
+    }
+
+
+@router.post("/create-checkout", status_code=201)
+def create_checkout_session(body: CheckoutRequest, user: CurrentUser) -> dict:
+    """Open a Stripe Checkout Session for a package; send the user to `checkoutUrl`.
+
+    503 when Stripe is not configured on this studio.
+    """
+    payment = create_checkout(user, body.package)
+    return {"paymentId": payment.id, "checkoutUrl": payment.checkout_url, **payment_view(payment)}
+
+
+@router.post("/webhook", include_in_schema=True)
+async def stripe_webhook(request: Request) -> dict:
+    """Stripe's webhook: verified on the raw body with the endpoint secret (400 if it fails)."""
+    payload = await request.body()
+    signature = request.headers.get("stripe-signature")
+    outcome = await run_in_threadpool(handle_webhook, payload, signature)
+    return {"received": True, "outcome": outcome}
+
+
+@router.get("")
+def payments(
+    user: CurrentUser,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    """The user's payments, newest first, with the Stripe invoice link once there is one."""
+    return {"payments": [payment_view(p) for p in list_payments(user, limit, offset)]}
+
+
+@router.get("/{payment_id}")
+def payment(payment_id: str, user: CurrentUser) -> dict:
+    """One payment's status and the user's balance (for the page Checkout returns to)."""
+    return {**payment_view(get_payment(user, payment_id)), "balance": balance(user.id)}
