@@ -1,6 +1,157 @@
-"""Virtual try-on: put a garment photo on a person photo (the `cloth_swap` feature)."""
+"""Virtual try-on: put a garment photo on a person photo (the `cloth_swap` feature).
 
-from pipelines.features import Feature, Field
+The classical try-on recipe on models that ship in packages: mediapipe body pose, person
+segmentation and face mesh; a garment cut-out with key points; a thin-plate spline warp sized
+by category (data/garment_categories.json); a shaded, occlusion-aware composite; and, only when
+SDXL inpainting weights are installed, a low-strength inpaint of the garment's edges.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.errors import InputError
+from pipelines.features import (
+    MAX_UPLOAD_PIXELS,
+    Feature,
+    Field,
+    Output,
+    RunContext,
+    RunResult,
+)
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = ("formal", "traditional", "western", "fitness", "casual")
+GARMENT_TYPES = ("auto", "upper", "full-length")
+
+
+def load_photo(value: Any, field: str) -> np.ndarray:
+    """An upload (path, bytes or PIL image) as RGB uint8, upright per its EXIF orientation."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        if isinstance(value, Image.Image):
+            image = value
+        elif isinstance(value, bytes | bytearray):
+            image = Image.open(io.BytesIO(value))
+        elif isinstance(value, str | Path):
+            image = Image.open(Path(value))
+        else:
+            raise InputError(field, "must be an uploaded image file")
+        if image.width * image.height > MAX_UPLOAD_PIXELS:
+            raise InputError(field, f"must be at most 40 megapixels, got {image.width}x{image.height}")
+        image = ImageOps.exif_transpose(image)  # phone photos are stored sideways with a tag
+        rgb = np.asarray(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(field, "is not an image PIL can read") from None
+    if min(rgb.shape[:2]) < 64:
+        raise InputError(field, f"must be at least 64 px on each side, got {rgb.shape[1]}x{rgb.shape[0]}")
+    return rgb
+
+
+def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
+    """Dress the person in the garment; writes result.png and alignment.png to ctx.work_dir."""
+    from PIL import Image
+
+    from pipelines.tryon import alignment, composite, fit, garment, person, refine, warp
+
+    category = inputs.get("category") or "casual"
+    garment_type = {"auto": "auto", "upper": "upper", "full-length": "full"}[
+        inputs.get("garment_type") or "auto"
+    ]
+    preserve_face = bool(inputs.get("preserve_face", True))
+    spec = fit.load_categories()[category]
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(now - clock, 3)
+        clock = now
+
+    # 1. Validate both uploads (content, limits, EXIF orientation)
+    ctx.progress(0.0, "Reading photos")
+    photo = load_photo(inputs.get("person"), "person")
+    cloth = load_photo(inputs.get("cloth"), "cloth")
+    height, width = photo.shape[:2]
+    lap("load")
+
+    # 2. Person: pose landmarks, person mask, face region
+    ctx.progress(10.0, "Detecting pose")
+    body = person.detect_person(photo)
+    lap("person")
+
+    # 3. Garment: cut-out and key points
+    ctx.progress(30.0, "Cutting out the garment")
+    item = garment.cut_out(cloth)
+    lap("garment")
+
+    # 4. Alignment: garment key points → body key points, thin-plate spline warp
+    ctx.progress(45.0, "Aligning the garment to the pose")
+    fitted = fit.fit_garment(body, item, category, garment_type)
+    rgb, alpha, part, outline = warp.warp_garment(item, fitted, (width, height))
+    lap("warp")
+
+    # 5-6. Composite with occlusion, shading and feathering; the face goes back exactly
+    ctx.progress(65.0, "Compositing")
+    result, alpha = composite.composite(
+        photo, body, rgb, alpha, part, fitted, float(spec["shading"]), preserve_face
+    )
+    lap("composite")
+
+    # 7. Refinement: only with local SDXL inpainting weights
+    model_path = refine.find_inpainting_model(ctx.models_dir)
+    if model_path is None:
+        refinement = "skipped: no SDXL inpainting model installed"
+    else:
+        ctx.progress(75.0, "Refining the garment edges")
+        band = refine.edge_band(alpha, body.face_mask, max(2, int(0.02 * fitted.shoulder_width)))
+        result = refine.refine_edges(result, band, spec["prompt"], model_path, ctx.device)
+        if preserve_face:
+            result[body.face_mask] = photo[body.face_mask]
+        refinement = f"applied: {model_path.name}"
+    lap("refine")
+
+    # 8. Outputs: the result at the photo's size and the alignment image
+    ctx.progress(92.0, "Saving images")
+    work = Path(ctx.work_dir)
+    result_path, alignment_path = work / "result.png", work / "alignment.png"
+    Image.fromarray(result).save(result_path, format="PNG")
+    debug = alignment.draw_alignment(photo, body, item, fitted, alpha, outline)
+    Image.fromarray(debug).save(alignment_path, format="PNG")
+    lap("save")
+
+    person_area = body.mask > 0.5
+    metrics = {
+        "device": ctx.device if model_path else "cpu",
+        "category": category,
+        "garmentType": "full-length" if fitted.kind == "full" else "upper",
+        "length": fitted.length,
+        "preserveFace": preserve_face,
+        "refinement": refinement,
+        "coverage": round(float((alpha > 0.5)[person_area].mean()), 4),
+        "faceFound": body.face_box is not None,
+        "stageSeconds": timings,
+    }
+    log.info("cloth swap done %s", metrics)
+    return RunResult(
+        outputs=[
+            Output("result.png", result_path, "image/png"),
+            Output("alignment.png", alignment_path, "image/png"),
+        ],
+        metrics=metrics,
+    )
+
 
 FEATURE = Feature(
     id="cloth_swap",
@@ -10,16 +161,20 @@ FEATURE = Feature(
     fields=(
         Field("person", "image", "Person photo", required=True),
         Field("cloth", "image", "Garment photo", required=True),
-        Field(
-            "category",
-            "choice",
-            "Category",
-            default="casual",
-            choices=("formal", "traditional", "western", "fitness", "casual"),
-        ),
+        Field("category", "choice", "Category", default="casual", choices=CATEGORIES),
         Field("preserve_face", "bool", "Preserve face", default=True),
+        Field(
+            "garment_type",
+            "choice",
+            "Garment type",
+            default="auto",
+            choices=GARMENT_TYPES,
+            help="auto reads it from the garment's shape; upper ends at the category's length, "
+            "full-length (dresses, gowns, kurtas) goes to the knee or beyond.",
+        ),
     ),
     output_kind="images",
     cost=lambda inputs: 3,
     cost_rule="3 credits",
+    run=run,
 )

@@ -34,3 +34,12 @@ def local_preview(job: Job) -> str | None:
     path = folder / f"preview-{int(job.progress)}.jpg"
     path.write_bytes(get_storage().get(job.preview))
     return str(path)
+
+
+def local_input(key: str) -> str:
+    """A job's stored input (e.g. a reference image) as a local file."""
+    path = _ROOT / "inputs" / key.replace("/", "_")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(get_storage().get(key))
+    return str(path)

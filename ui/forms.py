@@ -59,19 +59,23 @@ def build_form(
     """Components for every field, laid out: long text and uploads first, options beside."""
     defaults = defaults or {}
     components: dict[str, gr.components.Component] = {}
-    main = [f for f in feature.fields if f.kind == "image" or f.multiline or f.required]
-    options = [f for f in feature.fields if f not in main]
-    with gr.Row():
-        for f in main:
-            if f.kind == "image":
+    uploads = [f for f in feature.fields if f.kind == "image" and f.required]
+    optional_uploads = [f for f in feature.fields if f.kind == "image" and not f.required]
+    main = [f for f in feature.fields if f.kind != "image" and (f.multiline or f.required)]
+    options = [f for f in feature.fields if f.kind != "image" and f not in main]
+    if uploads:
+        with gr.Row():
+            for f in uploads:
                 components[f.name] = field_component(f, defaults.get(f.name))
     for f in main:
-        if f.kind != "image":
-            components[f.name] = field_component(f, defaults.get(f.name))
+        components[f.name] = field_component(f, defaults.get(f.name))
     for start in range(0, len(options), 3):
         with gr.Row(equal_height=False):
             for f in options[start : start + 3]:
                 components[f.name] = field_component(f, defaults.get(f.name))
+    for f in optional_uploads:
+        with gr.Accordion(f.label, open=False):
+            components[f.name] = field_component(f, defaults.get(f.name))
     return components
 
 
@@ -97,3 +101,34 @@ def cost_text(feature: Feature, raw: dict[str, Any]) -> str:
     except (TypeError, ValueError):
         cost = feature.cost(feature.defaults())
     return f"**Cost: {cost} credits** ({feature.cost_rule})"
+
+
+def form_updates(
+    feature: Feature, components: dict[str, Any], params: dict[str, Any]
+) -> dict[Any, Any]:
+    """New values for a form from saved parameters (snake_case or camelCase); fields the
+    parameters do not mention keep their current value."""
+    updates = {}
+    for f in feature.fields:
+        if f.name in params or f.api_name in params:
+            value = params.get(f.name, params.get(f.api_name))
+            if value is None and f.default is not None:
+                continue
+            if value is None and f.kind in ("int", "float"):
+                value = ""  # the empty box that means "automatic"
+            updates[components[f.name]] = value
+    return updates
+
+
+def recipe_from_png(path: str) -> dict[str, Any]:
+    """The parameters a studio PNG carries in its "studio" text chunk."""
+    import json
+
+    from PIL import Image
+
+    with Image.open(path) as image:
+        text = getattr(image, "text", {}).get("studio")
+    if not text:
+        raise gr.Error("This PNG carries no AI Studio settings.")
+    recipe = json.loads(text)
+    return recipe

@@ -130,7 +130,7 @@ def build_timeline(
     for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
         is_title = bool(title_frames) and index == 0
         group = () if is_title else tuple(groups[index - (1 if title_frames else 0)])
-        motion = _motion(data["title_motion"]) if is_title else motions[(offset + index) % 5]
+        motion = _motion(data["title_motion"]) if is_title else motions[(offset + index) % len(motions)]
         last = index == len(starts) - 1
         scenes.append(
             Scene(

@@ -27,7 +27,7 @@ from billing.payments import (
     load_packages,
 )
 from billing.payments_model import Payment
-from studio.db import database
+from studio.db import database, is_postgres
 from studio.errors import ServiceUnavailable, ValidationFailed
 from studio.models import LedgerEntry
 from tests.conftest import configure
@@ -355,6 +355,7 @@ def test_same_event_three_times_concurrently_credits_once_postgres(
 ):
     stripe_settings(monkeypatch, fake_stripe)
     configure(monkeypatch, database_url=postgres_url)
+    assert is_postgres()
     user = new_user()
     payment = create_checkout(user, "enterprise")
     payload = session_event("checkout.session.completed", payment)

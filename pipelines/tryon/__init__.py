@@ -1,0 +1,1 @@
+"""Classical virtual try-on: person, garment, fit, warp, composite, refine."""

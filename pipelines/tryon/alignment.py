@@ -1,0 +1,75 @@
+"""The alignment image: landmarks, masks and the warped garment outline, for debugging a result."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipelines.tryon.fit import Fit
+from pipelines.tryon.garment import Garment
+from pipelines.tryon.person import Person
+
+# BlazePose limbs worth drawing (face points are covered by the face mask tint).
+SKELETON = (
+    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (24, 26), (26, 28), (15, 19), (16, 20),
+)  # fmt: skip
+PERSON_TINT = np.array([40, 110, 255], np.float32)
+FACE_TINT = np.array([40, 220, 90], np.float32)
+GARMENT_EDGE = (255, 220, 0)
+OUTLINE = (255, 0, 200)
+BODY_POINT = (255, 40, 40)
+GARMENT_POINT = (0, 200, 255)
+
+
+def draw_alignment(
+    photo: np.ndarray,
+    person: Person,
+    garment: Garment,
+    fit: Fit,
+    alpha: np.ndarray,
+    outline: np.ndarray,
+) -> np.ndarray:
+    """An RGB uint8 image the size of the photo."""
+    import cv2
+
+    height, width = photo.shape[:2]
+    thick = max(1, round(max(width, height) / 400))
+
+    # 1. Dimmed photo with the person (blue) and preserved face (green) tinted
+    canvas = photo.astype(np.float32) * 0.6
+    tint = (person.mask > 0.5)[..., None]
+    canvas = np.where(tint, canvas * 0.7 + PERSON_TINT * 0.3, canvas)
+    canvas = np.where(person.face_mask[..., None], canvas * 0.6 + FACE_TINT * 0.4, canvas)
+    canvas = np.ascontiguousarray(canvas.astype(np.uint8))
+
+    # 2. Where the garment landed (yellow) and the spline-carried garment outline (magenta)
+    edges, _ = cv2.findContours(
+        (alpha > 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    cv2.drawContours(canvas, edges, -1, GARMENT_EDGE, thick)
+    if len(outline):
+        cv2.polylines(canvas, [outline.astype(np.int32)], True, OUTLINE, thick)
+
+    # 3. Pose skeleton and the key points the garment was pinned to
+    points = person.landmarks
+    for a, b in SKELETON:
+        if min(points[a, 2], points[b, 2]) >= 0.3:
+            pa, pb = tuple(int(v) for v in points[a, :2]), tuple(int(v) for v in points[b, :2])
+            cv2.line(canvas, pa, pb, (255, 255, 255), thick)
+    for x, y in fit.body_points:
+        cv2.circle(canvas, (int(x), int(y)), 3 * thick, BODY_POINT, -1)
+
+    # 4. The cut-out garment with its key points, inset in the top-right corner
+    inset_w = max(32, width // 4)
+    factor = inset_w / garment.rgb.shape[1]
+    inset_h = min(height, max(1, int(garment.rgb.shape[0] * factor)))
+    cut = garment.rgb.astype(np.float32) * garment.alpha[..., None] + 40 * (
+        1 - garment.alpha[..., None]
+    )
+    inset = cv2.resize(cut.astype(np.uint8), (inset_w, inset_h), interpolation=cv2.INTER_AREA)
+    inset = np.ascontiguousarray(inset)
+    for x, y in fit.garment_points:
+        cv2.circle(inset, (int(x * factor), int(y * factor)), 2 * thick, GARMENT_POINT, -1)
+    canvas[:inset_h, width - inset_w :] = inset[:, : min(inset_w, width)]
+    cv2.rectangle(canvas, (width - inset_w, 0), (width - 1, inset_h - 1), (255, 255, 255), thick)
+    return canvas
