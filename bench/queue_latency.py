@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import socket
 import statistics
 import sys
@@ -21,51 +20,23 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from harness import configure_studio, new_user, run_job
 
 logger = logging.getLogger("bench")
 JOB = {"prompt": "a lighthouse", "width": 512, "height": 512, "steps": 2}
 
 
-def _configure(data_dir: Path, models_dir: Path, **env: str) -> None:
-    from studio.db import close_database, init_database
-    from studio.settings import get_settings, reset_settings
-    from worker.broker import reset_broker
-
-    os.environ.update(
-        STUDIO_DATA_DIR=str(data_dir),
-        STUDIO_MODELS_DIR=str(models_dir),
-        STUDIO_MODEL_PRESET="tiny",
-        STUDIO_DEVICE="cpu",
-        STUDIO_QUEUE_URL="",
-        STUDIO_QUEUE_NAME="studio",
-    )
-    os.environ.update({f"STUDIO_{k.upper()}": v for k, v in env.items()})
-    reset_settings()
-    close_database()
-    reset_broker()
-    init_database(get_settings().resolved_database_url)
-
-
 def measure(label: str, jobs: int, idle: float) -> dict[str, float]:
-    from billing.signup import register
-    from studio.models import Job
     from worker.consumer import Worker
-    from worker.jobs import submit
 
-    user = register(f"bench-{uuid.uuid4().hex[:8]}@example.com", "bench-password")
+    user = new_user()
     worker = Worker()
     worker.start()
     latencies, durations = [], []
     try:
         for _ in range(jobs):
             time.sleep(idle)
-            job = submit(user, "image_generation", JOB)
-            while (job := Job.get_by_id(job.id)).status not in ("completed", "failed"):
-                time.sleep(0.01)
-            assert job.status == "completed", job.error
+            job, _ = run_job(user, "image_generation", JOB)
             latencies.append((job.started_at - job.created_at).total_seconds())
             durations.append(job.processing_time)
     finally:
@@ -89,12 +60,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         rows = []
-        _configure(root / "sqlite", root / "models")
+        configure_studio(root / "sqlite", root / "models")
         rows.append(measure("embedded SQLite queue", args.jobs, args.idle))
         with socket.socket() as sock:
             redis_up = sock.connect_ex(("127.0.0.1", 6379)) == 0
         if redis_up:
-            _configure(
+            configure_studio(
                 root / "redis",
                 root / "models",
                 queue_url="redis://127.0.0.1:6379/0",

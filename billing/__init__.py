@@ -1,1 +1,1 @@
-"""Credits: the ledger, signup credits (and, later, Stripe checkout)."""
+"""Credits: the ledger, signup credits, Stripe checkout and the operator's grant command."""

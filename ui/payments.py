@@ -23,6 +23,7 @@ from billing.payments_model import EXPIRED, FAILED, PAID, PENDING, PROCESSING
 from studio.errors import StudioError
 from studio.models import User
 from ui.guard import require_user, shown_to_user
+from ui.status import badge_text
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,6 @@ WAITING = (PENDING, PROCESSING)
 PRIVATE = {"api_visibility": "private"}
 # Runs in the browser after the server answered with the Checkout URL.
 REDIRECT_JS = "(url) => { if (url) { window.location.assign(url); } }"
-
-
-def _badge(user: User) -> str:
-    return f"**{user.email}** · **{balance(user.id)} credits**"
 
 
 def _status_text(payment: Payment, user: User, cancelled: bool = False) -> str:
@@ -54,6 +51,17 @@ def _status_text(payment: Payment, user: User, cancelled: bool = False) -> str:
         FAILED: f"The payment for {what} failed: nothing was charged or added. You can try again.",
         EXPIRED: f"The checkout for {what} expired: nothing was charged.",
     }.get(payment.status, f"Payment for {what}: {payment.status}.")
+
+
+def _toast(payment: Payment, cancelled: bool) -> str:
+    """A one-line notice for the page Checkout returns to, whichever tab is open."""
+    if payment.status == PAID:
+        return f"Payment received: {payment.credits} credits added."
+    if payment.status == PENDING and cancelled:
+        return "Checkout cancelled: nothing was charged."
+    if payment.status in WAITING:
+        return "Waiting for Stripe to confirm your payment: see the Buy credits tab."
+    return f"Your payment is {payment.status}: see the Buy credits tab."
 
 
 def _history(user: User) -> str:
@@ -99,6 +107,7 @@ def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
     status = gr.Markdown()
     watching = gr.State("")
     polls = gr.State(0)
+    announced = gr.State("")  # the payment whose notice was already shown
     timer = gr.Timer(POLL_SECONDS, active=False)
     gr.Markdown("### Your purchases")
     history = gr.Markdown()
@@ -135,15 +144,17 @@ def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
             **PRIVATE,
         )
 
-    def show(token_value: str, payment_id: str, cancelled: bool = False) -> tuple:
-        """(status, watching, polls, timer, badge, history) for the payment in view."""
+    def show(
+        token_value: str, payment_id: str, cancelled: bool = False, announced: str = ""
+    ) -> tuple:
+        """(status, watching, polls, timer, badge, history, announced) for the payment in view."""
         try:
             user = require_user(token_value) if token_value else None
         except gr.Error:
             user = None
         if user is None:
             message = "Log in to see your payment." if payment_id else ""
-            return message, payment_id, 0, gr.Timer(active=False), gr.skip(), ""
+            return message, payment_id, 0, gr.Timer(active=False), gr.skip(), "", announced
         text, keep_watching = "", False
         if payment_id:
             try:
@@ -153,26 +164,39 @@ def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
             else:
                 text = _status_text(payment, user, cancelled)
                 keep_watching = payment.status in WAITING and not cancelled
+                # Page load and the stored login arriving both land here: one notice is enough.
+                if announced != payment_id:
+                    gr.Info(_toast(payment, cancelled))
+                    announced = payment_id
         timer_update = gr.Timer(active=keep_watching)
-        return text, payment_id, 0, timer_update, _badge(user), _history(user)
+        return text, payment_id, 0, timer_update, badge_text(user), _history(user), announced
 
-    def on_return(token_value: str, request: gr.Request):
+    def on_return(token_value: str, announced: str, request: gr.Request):
         # Stripe sends the buyer back to /?payment=<id> (and &cancelled=1 from "back").
         params = dict(request.query_params) if request else {}
-        return show(token_value, params.get("payment", ""), params.get("cancelled") == "1")
+        payment_id, cancelled = params.get("payment", ""), params.get("cancelled") == "1"
+        return show(token_value, payment_id, cancelled, announced)
 
     def poll(token_value: str, payment_id: str, count: int):
-        text, payment_id, _, timer_update, badge_text, history_text = show(token_value, payment_id)
+        *shown, _ = show(token_value, payment_id, announced=payment_id)
         if count + 1 >= MAX_POLLS:
-            timer_update = gr.Timer(active=False)
-        return text, payment_id, count + 1, timer_update, badge_text, history_text
+            shown[3] = gr.Timer(active=False)
+        shown[2] = count + 1
+        return tuple(shown)
 
     def refresh(token_value: str, payment_id: str):
-        return show(token_value, payment_id)
+        return show(token_value, payment_id, announced=payment_id)[:-1]
 
     outputs = [status, watching, polls, timer, badge, history]
     # No triggers: runs on page load (the return from Checkout) and when the token changes.
-    gr.on(None, on_return, [token], outputs, api_name="ui_payment_return", **PRIVATE)
+    gr.on(
+        None,
+        on_return,
+        [token, announced],
+        [*outputs, announced],
+        api_name="ui_payment_return",
+        **PRIVATE,
+    )
     timer.tick(poll, [token, watching, polls], outputs, api_name="ui_payment_poll", **PRIVATE)
     refresh_btn.click(refresh, [token, watching], outputs, api_name="ui_payment_refresh", **PRIVATE)
 

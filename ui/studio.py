@@ -17,6 +17,7 @@ from ui.endpoints import register_endpoints
 from ui.feature_tab import feature_tab
 from ui.guard import require_user, shown_to_user
 from ui.history_tab import history_tab
+from ui.payments import build_payments_tab, register_payment_endpoints
 from ui.status import badge_text, tiny_notice
 
 logger = logging.getLogger(__name__)
@@ -58,11 +59,14 @@ def build_studio() -> gr.Blocks:
                         forms[feature.id] = feature_tab(feature, token, badge)
                 with gr.Tab("History", id="history") as history:
                     refresh_history = history_tab(token, badge, tabs, forms)
+                with gr.Tab("Buy credits", id="buy_credits"):
+                    build_payments_tab(token, badge)
                 history.select(
                     *refresh_history, api_name="ui_history_tab", api_visibility="private"
                 )
             logout_btn = gr.Button("Log out", size="sm")
         register_endpoints()
+        register_payment_endpoints()
 
         def restore(token_value: str):
             try:

@@ -73,7 +73,7 @@ def create_checkout_session(body: CheckoutRequest, user: CurrentUser) -> dict:
     return {"paymentId": payment.id, "checkoutUrl": payment.checkout_url, **payment_view(payment)}
 
 
-@router.post("/webhook", include_in_schema=True)
+@router.post("/webhook")
 async def stripe_webhook(request: Request) -> dict:
     """Stripe's webhook: verified on the raw body with the endpoint secret (400 if it fails)."""
     payload = await request.body()

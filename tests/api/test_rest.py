@@ -139,7 +139,6 @@ def test_invalid_job_is_422_and_charges_nothing(client):
         ("influencer-creation", {}),
         ("3d-video", {"prompt": "a canyon"}),
         ("study-animation", {"topic": "photosynthesis"}),
-        ("story-video", {"script": "Once upon a time."}),
     ],
 )
 def test_features_not_yet_available_are_501(client, slug, body):

@@ -24,6 +24,8 @@ PUBLIC = {
     "/video_3d",
     "/study_animation",
     "/story_video",
+    "/buy_credits",
+    "/payment_status",
 }
 
 
@@ -81,7 +83,7 @@ def test_errors_reach_the_client(client):
     with pytest.raises(Exception, match="width: must be at least 512"):
         client.predict(token=token, prompt="x", width=64, api_name="/image_generation")
     with pytest.raises(Exception, match="not available yet"):
-        client.predict(token=token, script="Once.", api_name="/story_video")
+        client.predict(token=token, prompt="a canyon", api_name="/video_3d")
     with pytest.raises(Exception, match="log in"):
         client.predict("forged-token", api_name="/credits")
     assert client.predict(token, api_name="/credits") == 50

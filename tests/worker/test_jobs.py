@@ -64,7 +64,7 @@ def test_invalid_input_changes_nothing(studio, no_queue, change, field):
 def test_unavailable_feature_charges_nothing(studio, no_queue):
     user = new_user()
     with pytest.raises(NotAvailable):
-        jobs.submit(user, "story_video", {"script": "Once upon a time."})
+        jobs.submit(user, "video_3d", {"prompt": "a canyon at dawn"})
     assert balance(user.id) == 50
     assert Job.select().count() == 0
 
