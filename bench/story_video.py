@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import resource
 import sys
 import tempfile
 import time
@@ -76,12 +77,19 @@ class Context:
         pass
 
 
-def plain_encode(image: Path, audio: Path, seconds: float, out: Path) -> float:
+def child_cpu() -> float:
+    """CPU seconds used by finished child processes (ffmpeg): steadier than wall time on a
+    shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def plain_encode(image: Path, audio: Path, seconds: float, out: Path) -> tuple[float, float]:
     """The reference: one still scaled to 1080p, the same encoder settings, the same audio."""
     from pipelines.media.ffmpeg import run_ffmpeg
     from pipelines.media.render import X264
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), child_cpu()
     run_ffmpeg(
         [
             "-loop",
@@ -106,7 +114,7 @@ def plain_encode(image: Path, audio: Path, seconds: float, out: Path) -> float:
             str(out),
         ]
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, child_cpu() - cpu
 
 
 def rates() -> None:
@@ -152,8 +160,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         premade = keyframes(work)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), child_cpu()
         result = render_story(inputs, Context(work), keyframes=premade)
+        job_cpu = child_cpu() - cpu
         total = time.perf_counter() - started
         m = result.metrics
         info = probe(work / "story.mp4")
@@ -161,7 +170,7 @@ def main() -> None:
         from pipelines.media.ffmpeg import run_ffmpeg
 
         run_ffmpeg(["-i", str(work / "story.mp4"), "-vn", "-c:a", "pcm_s16le", str(audio)])
-        plain = plain_encode(premade[0], audio, m["videoSeconds"], work / "plain.mp4")
+        plain, plain_cpu = plain_encode(premade[0], audio, m["videoSeconds"], work / "plain.mp4")
         out = sys.stdout.write
         out(f"video: {info.width}x{info.height} {info.fps} fps, {info.duration:.2f} s\n")
         out(f"scenes {m['scenes']}, sentences {m['sentences']}, voice {m['voice']}\n")
@@ -172,6 +181,7 @@ def main() -> None:
         out(f"render / real time: {m['renderSeconds'] / m['videoSeconds']:.2f}x (target <= 1.0)\n")
         out(f"render / plain encode: {m['renderSeconds'] / plain:.2f}x (target <= 1.5)\n")
         out(f"whole job / real time: {total / m['videoSeconds']:.2f}x\n")
+        out(f"ffmpeg CPU seconds: whole job {job_cpu:.1f}, plain encode {plain_cpu:.1f}\n")
 
 
 if __name__ == "__main__":

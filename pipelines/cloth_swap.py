@@ -12,9 +12,7 @@ import io
 import logging
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from pipelines.errors import InputError
 from pipelines.features import (
@@ -26,6 +24,9 @@ from pipelines.features import (
     RunResult,
 )
 
+if TYPE_CHECKING:  # the registry imports this module in the web process: keep it light
+    import numpy as np
+
 log = logging.getLogger(__name__)
 
 CATEGORIES = ("formal", "traditional", "western", "fitness", "casual")
@@ -34,6 +35,7 @@ GARMENT_TYPES = ("auto", "upper", "full-length")
 
 def load_photo(value: Any, field: str) -> np.ndarray:
     """An upload (path, bytes or PIL image) as RGB uint8, upright per its EXIF orientation."""
+    import numpy as np
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -46,15 +48,21 @@ def load_photo(value: Any, field: str) -> np.ndarray:
         else:
             raise InputError(field, "must be an uploaded image file")
         if image.width * image.height > MAX_UPLOAD_PIXELS:
-            raise InputError(field, f"must be at most 40 megapixels, got {image.width}x{image.height}")
+            raise InputError(
+                field, f"must be at most 40 megapixels, got {image.width}x{image.height}"
+            )
         image = ImageOps.exif_transpose(image)  # phone photos are stored sideways with a tag
         rgb = np.asarray(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
+    except Image.DecompressionBombError:
+        raise InputError(field, "has too many pixels") from None
+    except InputError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InputError(field, "is not an image PIL can read") from None
     if min(rgb.shape[:2]) < 64:
-        raise InputError(field, f"must be at least 64 px on each side, got {rgb.shape[1]}x{rgb.shape[0]}")
+        raise InputError(
+            field, f"must be at least 64 px on each side, got {rgb.shape[1]}x{rgb.shape[0]}"
+        )
     return rgb
 
 
@@ -126,9 +134,10 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     ctx.progress(92.0, "Saving images")
     work = Path(ctx.work_dir)
     result_path, alignment_path = work / "result.png", work / "alignment.png"
-    Image.fromarray(result).save(result_path, format="PNG")
+    Image.fromarray(result).save(result_path, format="PNG", compress_level=4)
     debug = alignment.draw_alignment(photo, body, item, fitted, alpha, outline)
-    Image.fromarray(debug).save(alignment_path, format="PNG")
+    # A debugging aid: fast compression matters more than its size.
+    Image.fromarray(debug).save(alignment_path, format="PNG", compress_level=1)
     lap("save")
 
     person_area = body.mask > 0.5

@@ -36,7 +36,7 @@ SAMPLER_NAMES = {
     "LCMScheduler": "LCM",
 }
 STEP_START, STEP_END = 5.0, 95.0
-PREVIEWS_PER_JOB = 8
+PREVIEWS_PER_JOB = 6
 # Linear latent → RGB approximations (the factors ComfyUI and A1111 use for cheap previews).
 LATENT_RGB = {
     "sdxl": [
@@ -263,7 +263,7 @@ def _denoise(
 
     images: list[Any] = []
     step_seconds: list[float] = []
-    preview_every = max(1, job.steps // PREVIEWS_PER_JOB)
+    preview_every = max(2, job.steps // PREVIEWS_PER_JOB)
     count = len(job.seeds)
     for index, seed in enumerate(job.seeds):
         # A CPU generator: the same seed gives the same image on a device, whatever the GPU.

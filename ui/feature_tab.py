@@ -58,7 +58,12 @@ def feature_tab(
     _extras(feature, components)
     cost = gr.Markdown(cost_text(feature, feature.defaults()))
     with gr.Row():
-        run_btn = gr.Button("Generate", variant="primary", interactive=feature.available)
+        run_btn = gr.Button(
+            "Generate",
+            variant="primary",
+            interactive=feature.available,
+            elem_id=f"{feature.id}-run",
+        )
         stop_btn = gr.Button("Cancel", variant="stop", interactive=feature.available)
     status = gr.Markdown()
     job_id = gr.State("")

@@ -10,7 +10,9 @@ from pipelines import Feature, Field
 from pipelines.styles import load_styles
 
 
-def field_component(field: Field, default: Any = None) -> gr.components.Component:
+def field_component(
+    field: Field, default: Any = None, elem_id: str | None = None
+) -> gr.components.Component:
     """The input component for one declared field (`default` overrides the declared one)."""
     label = field.label
     info = field.help or None
@@ -33,7 +35,13 @@ def field_component(field: Field, default: Any = None) -> gr.components.Componen
     if field.kind == "bool":
         return gr.Checkbox(value=bool(value), label=label, info=info)
     if field.kind == "image":
-        return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=280)
+        return gr.Image(
+            label=label,
+            type="filepath",
+            sources=["upload", "clipboard"],
+            height=280,
+            elem_id=elem_id,
+        )
     if field.kind in ("int", "float") and field.minimum is not None and field.maximum is not None:
         span = field.maximum - field.minimum
         if span <= 2048 and value is not None:
@@ -66,16 +74,20 @@ def build_form(
     if uploads:
         with gr.Row():
             for f in uploads:
-                components[f.name] = field_component(f, defaults.get(f.name))
+                components[f.name] = field_component(
+                    f, defaults.get(f.name), f"{feature.id}-{f.name}"
+                )
     for f in main:
-        components[f.name] = field_component(f, defaults.get(f.name))
+        components[f.name] = field_component(f, defaults.get(f.name), f"{feature.id}-{f.name}")
     for start in range(0, len(options), 3):
         with gr.Row(equal_height=False):
             for f in options[start : start + 3]:
-                components[f.name] = field_component(f, defaults.get(f.name))
+                components[f.name] = field_component(
+                    f, defaults.get(f.name), f"{feature.id}-{f.name}"
+                )
     for f in optional_uploads:
         with gr.Accordion(f.label, open=False):
-            components[f.name] = field_component(f, defaults.get(f.name))
+            components[f.name] = field_component(f, defaults.get(f.name), f"{feature.id}-{f.name}")
     return components
 
 

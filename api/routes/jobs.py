@@ -49,10 +49,15 @@ def _submit_route(feature: Feature):
         return {k: view[k] for k in ("id", "status", "feature", "creditsCharged")}
 
     submit_job.__name__ = f"submit_{feature.id}"
-    media = "multipart/form-data" if feature.uploads else "application/json"
-    return submit_job, {
-        "requestBody": {"required": True, "content": {media: {"schema": feature.json_schema()}}}
-    }
+    content = {}
+    if not any(f.required for f in feature.uploads):
+        schema = feature.json_schema()
+        uploads = {f.api_name for f in feature.uploads}
+        schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in uploads}
+        content["application/json"] = {"schema": schema}
+    if feature.uploads:
+        content["multipart/form-data"] = {"schema": feature.json_schema()}
+    return submit_job, {"requestBody": {"required": True, "content": content}}
 
 
 for _feature in FEATURES.values():

@@ -126,7 +126,9 @@ def _add_chord(
             note("arp", pitch, start + i * step, step * 0.9, 1.0 if i % 2 == 0 else 0.8)
     if "pulse" in tracks:
         for i in range(0, int(round(length / beat)), 2):
-            note("pulse", root - 24 + tones[0], start + i * beat, beat * 0.8, 1.0 if i == 0 else 0.7)
+            note(
+                "pulse", root - 24 + tones[0], start + i * beat, beat * 0.8, 1.0 if i == 0 else 0.7
+            )
 
 
 @cache

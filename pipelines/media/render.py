@@ -78,7 +78,9 @@ def mix_audio(
     return {"inputLufs": stats["input_i"], "inputTruePeak": stats["input_tp"]}
 
 
-def title_card(title: str, size: tuple[int, int], out: Path, background: Path | None = None) -> Path:
+def title_card(
+    title: str, size: tuple[int, int], out: Path, background: Path | None = None
+) -> Path:
     """A still with the title centred over a darkened, blurred background (or plain dark)."""
     from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 

@@ -75,16 +75,14 @@ def _motion(entry: dict[str, Any]) -> Motion:
 
 
 def group_sentences(segments: list[Segment]) -> list[list[Segment]]:
-    """Consecutive sentences into scenes of about MIN..MAX seconds (a long sentence stands alone)."""
+    """Consecutive sentences into scenes of MIN..MAX seconds (a long sentence stands alone)."""
     groups: list[list[Segment]] = []
     for segment in segments:
         current = groups[-1] if groups else None
         if current:
             span = current[-1].end - current[0].start
             with_next = segment.end - current[0].start
-            if span < MIN_SCENE_SECONDS or (
-                span < TARGET_SCENE_SECONDS and with_next <= MAX_SCENE_SECONDS
-            ):
+            if span < TARGET_SCENE_SECONDS and with_next <= MAX_SCENE_SECONDS:
                 current.append(segment)
                 continue
         groups.append([segment])
@@ -120,7 +118,8 @@ def build_timeline(
     groups = group_sentences(segments)
     # a scene starts in the pause before its first sentence (midway), so cuts fall on silence
     starts = [0] + [
-        frame((prev[-1].end + group[0].start) / 2) for prev, group in zip(groups, groups[1:])
+        frame((prev[-1].end + group[0].start) / 2)
+        for prev, group in zip(groups[:-1], groups[1:], strict=True)
     ]
     if title_frames:
         starts = [0, title_frames, *starts[1:]]
@@ -130,7 +129,9 @@ def build_timeline(
     for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
         is_title = bool(title_frames) and index == 0
         group = () if is_title else tuple(groups[index - (1 if title_frames else 0)])
-        motion = _motion(data["title_motion"]) if is_title else motions[(offset + index) % len(motions)]
+        motion = (
+            _motion(data["title_motion"]) if is_title else motions[(offset + index) % len(motions)]
+        )
         last = index == len(starts) - 1
         scenes.append(
             Scene(

@@ -31,7 +31,7 @@ PAUSE_SECONDS = 0.35  # between sentences
 PARAGRAPH_SECONDS = 0.7  # after a sentence that ends a paragraph
 TAIL_SECONDS = 0.6  # after the last sentence, so the video does not cut the last word
 SILENCE = 0.01  # amplitude under which a sentence's edges count as silence
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
+_SENTENCE = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+")
 _ESPEAK_LOCK = threading.Lock()  # libespeak-ng keeps global state
 
 

@@ -9,7 +9,7 @@ from pipelines.tryon.fit import Fit
 from pipelines.tryon.garment import TORSO
 
 SHADING_SIZE = 384  # shading is low-frequency: compute it on a small copy
-SHADE_RANGE = (0.6, 1.35)
+SHADE_RANGE = (0.65, 1.3)
 LIGHT_RANGE = (0.8, 1.2)
 
 
@@ -31,8 +31,10 @@ def composite(
 
     # 1. Only the person changes: the garment is clipped to the person mask grown a little
     grow = max(2, int(0.03 * sw))
+    # The model's mask is upsampled from a small grid: smooth its staircase before the cut.
+    smooth = cv2.GaussianBlur(person.mask, (0, 0), max(1.0, 0.004 * max(width, height)))
     clip = cv2.dilate(
-        (person.mask > 0.5).astype(np.uint8),
+        (smooth > 0.5).astype(np.uint8),
         cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2),
     ).astype(np.float32)
     if fit.hem_below_hips:
@@ -55,7 +57,9 @@ def composite(
 
     # 5. Blend; untouched pixels are copied, not recomputed, so they stay exact
     a = alpha[..., None]
-    result = np.clip(photo.astype(np.float32) * (1 - a) + dressed * a + 0.5, 0, 255).astype(np.uint8)
+    result = np.clip(photo.astype(np.float32) * (1 - a) + dressed * a + 0.5, 0, 255).astype(
+        np.uint8
+    )
     result[alpha == 0] = photo[alpha == 0]
 
     # 6. The original face (and hair line) goes back exactly
@@ -108,7 +112,8 @@ def _shading(photo: np.ndarray, mask: np.ndarray, alpha: np.ndarray, strength: f
     weight = cv2.resize((mask > 0.5).astype(np.float32), small, interpolation=cv2.INTER_AREA)
     side = max(small)
     # Normalised convolution: the background never darkens or lightens the body's averages.
-    detail = _masked_blur(grey, weight, 0.006 * side)
+    # Folds are wider than print edges: a broader detail blur keeps folds and drops most badges.
+    detail = _masked_blur(grey, weight, 0.01 * side)
     region = _masked_blur(grey, weight, 0.05 * side)
     folds = np.clip(detail / region, *SHADE_RANGE) ** strength
     covered = cv2.resize(alpha, small, interpolation=cv2.INTER_AREA) > 0.5

@@ -1,4 +1,4 @@
-"""Where each garment key point goes on the body, sized by category (data/garment_categories.json)."""
+"""Where each garment key point goes on the body, sized by category (garment_categories.json)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ class Fit:
     names: list[str]
     garment_points: np.ndarray  # (n, 2)
     body_points: np.ndarray  # (n, 2)
+    # side → (garment root, garment cuff, body root, body cuff): each sleeve moves rigidly.
+    sleeves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
     length: str
     kind: str
     hem_below_hips: bool
@@ -107,7 +109,7 @@ def fit_garment(person: body.Person, garment: Garment, category: str, garment_ty
     g = dict(garment.points)
     g_sy = g["shoulder_left"][1]
     g_len = max(g["hem"][1] - g_sy, 1.0)
-    g_half = garment.torso_width / 2
+    g_half = max((g["shoulder_right"][0] - g["shoulder_left"][0]) / 2, 1.0)
     scale = body_half(0.0) / g_half  # garment pixels → photo pixels, across
 
     def t_of(y: float) -> float:
@@ -122,7 +124,9 @@ def fit_garment(person: body.Person, garment: Garment, category: str, garment_ty
     pairs: dict[str, np.ndarray] = {
         "neck": mid + down * (0.06 * sw),
         "shoulder_left": s_left - across * (SHOULDER_OUT * sw * ease) - down * (SHOULDER_TOP * sw),
-        "shoulder_right": s_right + across * (SHOULDER_OUT * sw * ease) - down * (SHOULDER_TOP * sw),
+        "shoulder_right": s_right
+        + across * (SHOULDER_OUT * sw * ease)
+        - down * (SHOULDER_TOP * sw),
         "hem": at(t_hem, 0.0),
     }
     for name in ("mid", "low", "hem"):
@@ -131,32 +135,33 @@ def fit_garment(person: body.Person, garment: Garment, category: str, garment_ty
             t = t_of(g[key][1])
             pairs[key] = at(t, side_offset(g[key][0], t))
 
-    # 5. Sleeves follow the arms: shoulder → elbow → wrist, as far as the sleeve reaches
+    # 5. Sleeves follow the arms (shoulder → elbow → wrist) as far as they reach
+    sleeves = {}
     for index, side in enumerate(("left", "right")):
         if f"sleeve_{side}" not in g:
             continue
-        shoulder_idx, elbow_idx, wrist_idx = sides[index][:3]
+        t = max(t_of(g[f"armpit_{side}"][1]), 0.15)
+        pairs[f"armpit_{side}"] = at(t, body_half(t) * (-1 if side == "left" else 1))
+        _, elbow_idx, wrist_idx = sides[index][:3]
         outward = -across if side == "left" else across
-        chain = [person.point(shoulder_idx)]
+        root = (pairs[f"shoulder_{side}"] + pairs[f"armpit_{side}"]) / 2
+        chain = [root]
         for joint in (elbow_idx, wrist_idx):
             if person.landmarks[joint, 2] >= 0.2:
                 chain.append(person.point(joint))
             else:  # an arm out of view: assume it hangs down and a little out
                 chain.append(chain[-1] + (0.8 * down + 0.35 * outward) * 0.75 * sw)
-        reach = np.hypot(*np.subtract(g[f"sleeve_{side}"], g[f"shoulder_{side}"])) * scale
-        pairs[f"sleeve_{side}"] = _along(chain, reach)
-        pairs[f"sleeve_mid_{side}"] = _along(chain, reach / 2)
-        g[f"sleeve_mid_{side}"] = tuple(
-            (np.array(g[f"sleeve_{side}"]) + np.array(g[f"shoulder_{side}"])) / 2
-        )
-        t = max(t_of(g[f"armpit_{side}"][1]), 0.3)
-        pairs[f"armpit_{side}"] = at(t, body_half(t) * (-1 if side == "left" else 1))
+        g_root = (np.array(g[f"shoulder_{side}"]) + np.array(g[f"armpit_{side}"])) / 2
+        g_end = np.array(g[f"sleeve_{side}"])
+        reach = float(np.linalg.norm(g_end - g_root)) * scale
+        sleeves[side] = (g_root, g_end, root, _along(chain, reach))
 
     names = [n for n in pairs if n in g]
     return Fit(
         names=names,
         garment_points=np.array([g[n] for n in names], np.float64),
         body_points=np.array([pairs[n] for n in names], np.float64),
+        sleeves=sleeves,
         length=length,
         kind=kind,
         hem_below_hips=t_hem > 1.0,

@@ -64,6 +64,14 @@ def cut_out(rgb: np.ndarray) -> Garment:
     x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, mask.shape[1])
     mask, rgb = mask[y0:y1, x0:x1], rgb[y0:y1, x0:x1]
     alpha = cv2.GaussianBlur(mask.astype(np.float32), (3, 3), 0.8)
+    # Edge pixels are part background: give the background the garment's nearby colour so a
+    # soft edge never picks up a light or dark fringe.
+    # The outermost garment pixels are mixed with the background too: they take it as well.
+    solid = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    weight = solid.astype(np.float32)
+    near = cv2.GaussianBlur(rgb.astype(np.float32) * weight[..., None], (0, 0), 3)
+    near /= np.maximum(cv2.GaussianBlur(weight, (0, 0), 3), 1e-3)[..., None]
+    rgb = np.where(solid[..., None] > 0, rgb, np.clip(near, 0, 255).astype(np.uint8))
 
     # 5. Key points from the silhouette
     points, torso_width, sleeves, kind, part = _key_points(mask)
@@ -119,7 +127,10 @@ def _run(row: np.ndarray, x: int) -> tuple[int, int] | None:
     off = np.flatnonzero(~row)
     left = off[off < x]
     right = off[off > x]
-    return (int(left[-1]) + 1 if left.size else 0, int(right[0]) - 1 if right.size else row.size - 1)
+    return (
+        int(left[-1]) + 1 if left.size else 0,
+        int(right[0]) - 1 if right.size else row.size - 1,
+    )
 
 
 def _key_points(
@@ -148,16 +159,22 @@ def _key_points(
     # 2. Neckline (first garment row at the centre) and shoulders (top of the column's edges)
     column = np.flatnonzero(mask[:, max(cx - 1, 0) : cx + 2].any(axis=1))
     neck_y = float(column[0]) if column.size else float(top)
+    # Straps and narrow bodices: the shoulders lie within the garment's top rows.
+    top_cols = np.flatnonzero(mask[top : top + max(3, height // 20)].any(axis=0))
+    shoulder_xs = (
+        float(np.clip(cx - half, top_cols[0], cx - 2)),
+        float(np.clip(cx + half, cx + 2, top_cols[-1])),
+    )
     shoulder_ys = []
-    for x in (cx - 0.9 * half, cx + 0.9 * half):
+    for x in shoulder_xs:
         col = np.flatnonzero(mask[:, int(np.clip(x, 0, w - 1))])
         shoulder_ys.append(float(col[0]) if col.size else float(top))
     shoulder_y = float(np.mean(shoulder_ys))
     neck_y = max(neck_y, shoulder_y)
     points = {
         "neck": (float(cx), neck_y),
-        "shoulder_left": (cx - half, shoulder_y),
-        "shoulder_right": (cx + half, shoulder_y),
+        "shoulder_left": (shoulder_xs[0], shoulder_y),
+        "shoulder_right": (shoulder_xs[1], shoulder_y),
     }
 
     # 3. Hem: the column's run near the bottom row
@@ -175,32 +192,38 @@ def _key_points(
         right = float(np.clip(run[1], cx + 0.7 * half, cx + 1.6 * half))
         points[f"{name}_left"], points[f"{name}_right"] = (left, float(y)), (right, float(y))
 
-    # 5. Sleeves: garment well outside the torso column
-    xs = np.arange(w)[None, :]
-    outside_left = mask & (xs < cx - 1.1 * half)
-    outside_right = mask & (xs > cx + 1.1 * half)
+    # 5. Sleeves: garment outside the torso column, above the armpits or apart from the body
+    # The armpit: where the run through the centre narrows back to the torso after the sleeves.
+    armpit_y, widened = shoulder_y, False
+    for y in range(int(shoulder_y), int(shoulder_y + 0.6 * length)):
+        run = _run(mask[y], cx)
+        span = run[1] - run[0] + 1 if run else 0
+        widened = widened or span > 1.3 * torso_width
+        if widened and span <= 1.15 * torso_width:
+            armpit_y = float(y)
+            break
+    centre = np.zeros_like(mask)
+    for y in range(h):
+        run = _run(mask[y], cx)
+        if run:
+            centre[y, run[0] : run[1] + 1] = True
+    xs, ys = np.arange(w)[None, :], np.arange(h)[:, None]
+    # A flared skirt widens in the same run as the body; a hanging sleeve is a run of its own.
+    apart = mask & ((ys < armpit_y) | ~centre)
+    part = np.where(mask, TORSO, 0).astype(np.uint8)
     sleeves = {}
-    for side, region in (("left", outside_left), ("right", outside_right)):
-        sleeves[side] = bool(region.sum() > 0.04 * mask.sum())
+    for side, outside in (("left", xs < cx - 1.1 * half), ("right", xs > cx + 1.1 * half)):
+        region = apart & outside
+        sleeves[side] = bool(region.sum() > 0.03 * mask.sum())
         if not sleeves[side]:
             continue
+        part[region] = SLEEVE
         sy, sx = np.nonzero(region)
         shoulder = np.array(points[f"shoulder_{side}"])
         reach = np.hypot(sx - shoulder[0], sy - shoulder[1])
         far = reach >= np.percentile(reach, 92)
         points[f"sleeve_{side}"] = (float(sx[far].mean()), float(sy[far].mean()))
-        # The armpit: the first row below the shoulder whose run no longer reaches the sleeve.
-        edge = cx - half if side == "left" else cx + half
-        armpit_y = shoulder_y + 0.3 * length
-        for y in range(int(shoulder_y), int(shoulder_y + 0.6 * length)):
-            r = _run(mask[y], cx)
-            if r and (r[1] - r[0] + 1) <= 1.15 * torso_width:
-                armpit_y = float(y)
-                break
-        points[f"armpit_{side}"] = (edge, armpit_y)
+        points[f"armpit_{side}"] = (cx - half if side == "left" else cx + half, armpit_y)
 
     kind = "full" if length / max(torso_width, 1.0) > FULL_LENGTH_RATIO else "upper"
-    part = np.where(mask, SLEEVE, 0).astype(np.uint8)
-    part[:, max(int(cx - 1.05 * half), 0) : int(cx + 1.05 * half) + 1] *= 0
-    part[mask & (part == 0)] = TORSO
     return points, torso_width, sleeves, kind, part

@@ -125,7 +125,7 @@ def _face_region(
     if found:
         points = np.array([(p.x * width, p.y * height) for p in found[0].landmark], np.float32)
     else:
-        # Profile or small faces: the pose model's face points (nose, eyes, ears, mouth) still mark it.
+        # Profiles and small faces: the pose model's face points (eyes, ears, mouth) still mark it.
         face = landmarks[:11]
         if face[:, 2].max() < VISIBLE:
             return np.zeros((height, width), bool), None

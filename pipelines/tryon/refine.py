@@ -29,7 +29,9 @@ def find_inpainting_model(models_dir: Path) -> Path | None:
         return folder
     from huggingface_hub import constants, try_to_load_from_cache
 
-    found = try_to_load_from_cache(INPAINT_REPO, "model_index.json", cache_dir=constants.HF_HUB_CACHE)
+    found = try_to_load_from_cache(
+        INPAINT_REPO, "model_index.json", cache_dir=constants.HF_HUB_CACHE
+    )
     if isinstance(found, str) and any((Path(found).parent / "unet").glob("diffusion_*")):
         return Path(found).parent
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.tryon.fit import Fit
-from pipelines.tryon.garment import Garment
+from pipelines.tryon.garment import SLEEVE, TORSO, Garment
 
 GRID_STEP = 6  # the spline is smooth: evaluate it every few pixels and interpolate between
 REGULARISATION = 0.02  # a little stiffness so noisy key points bend the garment less
@@ -51,8 +51,6 @@ def warp_garment(
     import cv2
 
     width, height = size
-    rgb = np.zeros((height, width, 3), np.float32)
-    alpha = np.zeros((height, width), np.float32)
     part = np.zeros((height, width), np.uint8)
 
     # 1. Backward map (photo → garment crop), so every photo pixel samples the garment once
@@ -65,7 +63,7 @@ def warp_garment(
     x1, y1 = np.ceil(fit.body_points.max(axis=0) + margin).astype(int)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
     if x1 <= x0 or y1 <= y0:
-        return rgb, alpha, part, np.zeros((0, 2), np.float32)
+        x0, y0, x1, y1 = 0, 0, 2, 2  # the body is out of the photo: nothing to draw
     box_w, box_h = x1 - x0, y1 - y0
 
     # 3. Evaluate the spline on a coarse grid placed where cv2.resize expects its samples
@@ -77,20 +75,48 @@ def warp_garment(
     maps = cv2.resize(coarse, (box_w, box_h), interpolation=cv2.INTER_LINEAR)
 
     # 4. Sample premultiplied colour so the garment's old background never bleeds into edges
-    source = np.dstack([garment.rgb.astype(np.float32) * garment.alpha[..., None], garment.alpha])
+    torso = garment.alpha * (garment.part == TORSO)
+    source = np.dstack([garment.rgb.astype(np.float32) * torso[..., None], torso])
     sampled = cv2.remap(
         source, maps[..., 0], maps[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
     )
-    a = sampled[..., 3]
-    alpha[y0:y1, x0:x1] = a
-    rgb[y0:y1, x0:x1] = sampled[..., :3] / np.maximum(a, 1e-4)[..., None]
-    part[y0:y1, x0:x1] = cv2.remap(
-        garment.part, maps[..., 0], maps[..., 1], cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT
-    )
+    layer = np.zeros((height, width, 4), np.float32)
+    layer[y0:y1, x0:x1] = sampled
+    part[layer[..., 3] > 0.5] = TORSO
 
-    # 5. The garment's outline carried forward, for the alignment image
+    # 5. Each sleeve turns and scales rigidly onto its arm, in front of the torso's sides
+    centre_x = garment.points["neck"][0]
+    columns = np.arange(garment.alpha.shape[1])[None, :]
+    for side, (g_root, g_end, b_root, b_end) in fit.sleeves.items():
+        on_side = columns < centre_x if side == "left" else columns >= centre_x
+        sleeve = garment.alpha * ((garment.part == SLEEVE) & on_side)
+        source = np.dstack([garment.rgb.astype(np.float32) * sleeve[..., None], sleeve])
+        moved = cv2.warpAffine(
+            source, _similarity(g_root, g_end, b_root, b_end), (width, height),
+            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+        )  # fmt: skip
+        a = moved[..., 3:4]
+        layer = moved + layer * (1 - a)
+        part[a[..., 0] > 0.5] = SLEEVE
+    alpha = np.clip(layer[..., 3], 0, 1)
+    rgb = layer[..., :3] / np.maximum(layer[..., 3], 1e-4)[..., None]
+
+    # 6. The torso's outline carried forward, for the alignment image
     contours, _ = cv2.findContours(
-        (garment.alpha > 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+        (torso > 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     )
     outline = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
-    return rgb, np.clip(alpha, 0, 1), part, forward(outline).astype(np.float32)
+    return rgb, alpha, part, forward(outline).astype(np.float32)
+
+
+def _similarity(
+    src_a: np.ndarray, src_b: np.ndarray, dst_a: np.ndarray, dst_b: np.ndarray
+) -> np.ndarray:
+    """The 2x3 rotation + scale + shift taking segment src_a→src_b onto dst_a→dst_b."""
+    src, dst = np.subtract(src_b, src_a), np.subtract(dst_b, dst_a)
+    scale = np.linalg.norm(dst) / max(np.linalg.norm(src), 1e-6)
+    angle = np.arctan2(dst[1], dst[0]) - np.arctan2(src[1], src[0])
+    cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+    rotation = np.array([[cos, -sin], [sin, cos]])
+    shift = np.asarray(dst_a) - rotation @ np.asarray(src_a)
+    return np.hstack([rotation, shift[:, None]]).astype(np.float32)

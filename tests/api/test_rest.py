@@ -121,6 +121,31 @@ def test_image_job_end_to_end(client):
     assert history[0]["jobId"] == job["id"]
 
 
+def test_reference_image_goes_as_multipart(client):
+    _, headers = _register(client)
+    reference = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 40, 40)).save(reference, format="JPEG")
+    data = {
+        "prompt": "a red wall",
+        "width": "512",
+        "height": "512",
+        "steps": "4",
+        "strength": "0.5",
+        "seed": "3",
+    }
+    files = {"referenceImage": ("wall.jpg", reference.getvalue(), "image/jpeg")}
+    r = client.post("/jobs/image-generation", data=data, files=files, headers=headers)
+    assert r.status_code == 202, r.text
+    job = _wait(client, headers, r.json()["id"])
+    assert job["status"] == "completed", job["error"]
+    assert job["params"]["strength"] == 0.5
+    assert job["params"]["referenceImage"].endswith("reference_image.jpg")
+    bad = {"referenceImage": ("x.png", b"not an image at all", "image/png")}
+    r = client.post("/jobs/image-generation", data=data, files=bad, headers=headers)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "referenceImage"
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 48
+
+
 def test_invalid_job_is_422_and_charges_nothing(client):
     _, headers = _register(client)
     r = client.post("/jobs/image-generation", json={"prompt": "x", "width": 100}, headers=headers)
@@ -149,11 +174,38 @@ def test_features_not_yet_available_are_501(client, slug, body):
     assert client.get("/users/credits", headers=headers).json()["credits"] == 50
 
 
-def test_cloth_swap_takes_multipart_and_is_501(client):
+def test_cloth_swap_over_multipart(client, tmp_path):
+    from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+
     _, headers = _register(client)
-    files = {"person": ("p.png", b"x", "image/png"), "cloth": ("c.png", b"y", "image/png")}
-    r = client.post("/jobs/cloth-swap", files=files, data={"category": "formal"}, headers=headers)
-    assert r.status_code == 501
+    person = skimage_photo("astronaut.png").read_bytes()
+    cloth = draw_tshirt(tmp_path / "tshirt.png").read_bytes()
+    files = {"person": ("me.png", person, "image/png"), "cloth": ("tee.png", cloth, "image/png")}
+    form = {"category": "casual", "preserveFace": "true"}
+    r = client.post("/jobs/cloth-swap", files=files, data=form, headers=headers)
+    assert r.status_code == 202, r.text
+    assert r.json()["creditsCharged"] == 3
+    job = _wait(client, headers, r.json()["id"])
+    assert job["status"] == "completed", job["error"]
+    names = [o["name"] for o in job["outputs"]]
+    assert names == ["result.png", "alignment.png"]
+    result = Image.open(io.BytesIO(httpx.get(job["outputs"][0]["url"]).content))
+    assert result.size == Image.open(io.BytesIO(person)).size
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 47
+
+    # No person in the photo: the job fails saying so, and the 3 credits come back.
+    coffee = skimage_photo("coffee.png").read_bytes()
+    files["person"] = ("coffee.png", coffee, "image/png")
+    r = client.post("/jobs/cloth-swap", files=files, data=form, headers=headers)
+    job = _wait(client, headers, r.json()["id"])
+    assert job["status"] == "failed" and "person" in job["error"].lower()
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 47
+
+    # A missing upload is a 422 naming it, and charges nothing.
+    r = client.post(
+        "/jobs/cloth-swap", files={"person": files["person"]}, data=form, headers=headers
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "cloth"
 
 
 def test_other_users_job_is_404_and_cancel_refunds(client):

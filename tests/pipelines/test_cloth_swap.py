@@ -113,3 +113,121 @@ def swap(tmp_path: Path, garments: dict[str, Path]):
         return pixels(files["result.png"]), pixels(files["alignment.png"]), result, ctx
 
     return go
+
+
+def test_declaration_is_available_with_the_garment_type_field():
+    assert FEATURES["cloth_swap"] is FEATURE and FEATURE.available
+    assert FEATURE.cost(FEATURE.defaults()) == 3
+    assert FEATURE.field("garmentType").choices == ("auto", "upper", "full-length")
+    assert FEATURE.defaults()["garment_type"] == "auto"
+
+
+def test_tshirt_on_the_astronaut_keeps_face_and_background(swap):
+    from skimage.metrics import structural_similarity
+
+    from pipelines.tryon.person import detect_person
+
+    original = pixels(skimage_photo("astronaut.png"))
+    result, alignment, run_result, ctx = swap("tshirt", category="casual", preserve_face=True)
+
+    # Outputs at the photo's size, progress reported in order, refinement honestly skipped.
+    assert result.shape == alignment.shape == original.shape
+    percents = [p for p, _ in ctx.calls]
+    assert percents == sorted(percents) and len(percents) >= 5
+    assert run_result.metrics["refinement"].startswith("skipped")
+
+    # The face is the original one.
+    ssim = structural_similarity(
+        crop(original, FACE_BOX), crop(result, FACE_BOX), channel_axis=2, data_range=255
+    )
+    assert ssim >= 0.98
+
+    # Outside the person (mask grown a few pixels) at least 99% of pixels are unchanged.
+    import cv2
+
+    person = (detect_person(original).mask > 0.5).astype(np.uint8)
+    grown = cv2.dilate(person, np.ones((11, 11), np.uint8)).astype(bool)
+    unchanged = np.all(result == original, axis=-1)[~grown].mean()
+    assert unchanged >= 0.99
+
+    # The torso now has the T-shirt's colour: distance to it at least halved.
+    tee = np.array(TEE_COLOUR, np.float32)
+    before = np.linalg.norm(crop(original, TORSO_BOX).reshape(-1, 3).mean(0) - tee)
+    after = np.linalg.norm(crop(result, TORSO_BOX).reshape(-1, 3).mean(0) - tee)
+    assert after <= 0.5 * before, (before, after)
+
+
+@pytest.mark.parametrize(("cloth", "colour"), [("dress", DRESS_COLOUR), ("jacket", JACKET_COLOUR)])
+def test_dress_and_jacket_move_the_torso_colour(swap, cloth, colour):
+    original = pixels(skimage_photo("astronaut.png"))
+    result, _, run_result, _ = swap(cloth, category="formal")
+    target = np.array(colour, np.float32)
+    before = np.linalg.norm(crop(original, TORSO_BOX).reshape(-1, 3).mean(0) - target)
+    after = np.linalg.norm(crop(result, TORSO_BOX).reshape(-1, 3).mean(0) - target)
+    assert after <= 0.5 * before, (before, after)
+    if cloth == "dress":
+        assert run_result.metrics["garmentType"] == "full-length"
+
+
+def test_traditional_covers_more_of_the_body_than_fitness(swap):
+    original = pixels(skimage_photo("astronaut.png"))
+    changed = {}
+    for category in ("fitness", "traditional"):
+        result, _, run_result, _ = swap("tshirt", category=category)
+        changed[category] = np.any(result != original, axis=-1).mean()
+        assert run_result.metrics["category"] == category
+    assert changed["traditional"] >= 1.3 * changed["fitness"], changed
+
+
+def test_garment_type_override(swap):
+    _, _, upper, _ = swap("dress", category="casual", garment_type="upper")
+    assert upper.metrics["garmentType"] == "upper" and upper.metrics["length"] == "hip"
+
+
+@pytest.mark.parametrize("photo", ["coffee.png", None])
+def test_a_photo_without_a_person_fails_saying_so(swap, tmp_path, photo):
+    if photo is None:
+        path = tmp_path / "plain.png"
+        Image.new("RGB", (320, 240), (180, 180, 190)).save(path)
+    else:
+        path = skimage_photo(photo)
+    with pytest.raises(PipelineError, match="(?i)no person"):
+        swap("tshirt", person=path)
+
+
+def test_a_blank_garment_photo_fails_saying_so(tmp_path):
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (300, 300), (255, 255, 255)).save(blank)
+    ctx = RecordingContext(work_dir=tmp_path, models_dir=tmp_path)
+    inputs = {"person": skimage_photo("astronaut.png"), "cloth": blank, "category": "casual"}
+    with pytest.raises(PipelineError, match="(?i)garment not found"):
+        run(inputs, ctx)
+
+
+def test_a_progress_callback_that_raises_stops_the_run(tmp_path, garments):
+    class Cancelled(Exception):
+        pass
+
+    def cancel(percent: float, stage: str) -> None:
+        if percent >= 30:
+            raise Cancelled
+
+    ctx = RecordingContext(work_dir=tmp_path, models_dir=tmp_path, on_progress=cancel)
+    inputs = {"person": skimage_photo("astronaut.png"), "cloth": garments["tshirt"]}
+    with pytest.raises(Cancelled):
+        run(inputs, ctx)
+    assert not (tmp_path / "result.png").exists()
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    from pipelines.cloth_swap import load_photo
+
+    upright = Image.open(skimage_photo("astronaut.png")).convert("RGB")
+    sideways = upright.rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view": undoes the rotation above
+    path = tmp_path / "sideways.jpg"
+    sideways.save(path, exif=exif, quality=95)
+    loaded = load_photo(path, "person")
+    assert loaded.shape == (512, 512, 3)
+    assert np.abs(loaded.astype(int) - np.asarray(upright).astype(int)).mean() < 6

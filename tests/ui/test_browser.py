@@ -67,3 +67,29 @@ def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path
     path = tmp_path / "image_1.png"
     download.value.save_as(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
+    from playwright.sync_api import expect
+
+    from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live_server + "/", wait_until="load")
+    page.get_by_label("Email").fill(f"swap-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Password (8–72 characters)").fill("browser-password")
+    page.get_by_role("button", name="Register").click()
+    badge = page.locator("#credit-badge")
+    expect(badge).to_contain_text("50 credits", timeout=20_000)
+    page.get_by_role("tab", name="Cloth swap").click()
+    person = page.locator("#cloth_swap-person input[type=file]")
+    person.set_input_files(str(skimage_photo("astronaut.png")))
+    page.locator("#cloth_swap-cloth input[type=file]").set_input_files(
+        str(draw_tshirt(tmp_path / "tee.png"))
+    )
+    expect(page.locator("#cloth_swap-cloth img")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Cost: 3 credits")).to_be_visible()
+    page.locator("#cloth_swap-run").click()
+    expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=120_000)
+    expect(badge).to_contain_text("47 credits")
+    expect(page.locator('a[download="alignment.png"]').first).to_be_visible()

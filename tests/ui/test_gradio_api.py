@@ -101,3 +101,36 @@ def test_cancel_through_gradio_client(client):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert client.predict(token, api_name="/credits") == 50
+
+
+def _wait_for(client, token, job_id, timeout=180) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.predict(token, job_id, api_name="/job_status")
+        if status["status"] in ("completed", "failed", "cancelled"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_cloth_swap_through_gradio_client(client, tmp_path):
+    from gradio_client import handle_file
+
+    from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+
+    token = _token(client)
+    job = client.predict(
+        token=token,
+        person=handle_file(str(skimage_photo("astronaut.png"))),
+        cloth=handle_file(str(draw_tshirt(tmp_path / "tee.png"))),
+        category="fitness",
+        preserve_face=True,
+        api_name="/cloth_swap",
+    )
+    assert job["creditsCharged"] == 3
+    status = _wait_for(client, token, job["id"])
+    assert status["status"] == "completed", status["error"]
+    files = client.predict(token, job["id"], api_name="/job_result")
+    names = sorted(Path(f if isinstance(f, str) else f["path"]).name for f in files)
+    assert names == ["alignment.png", "result.png"]
+    assert client.predict(token, api_name="/credits") == 47

@@ -165,3 +165,17 @@ def test_killed_worker_is_reaped(studio, monkeypatch, max_attempts, expected):
         assert balance(user.id) == 50
     assert done.status == expected
     assert_ledger_consistent(user)
+
+
+def test_live_preview_is_readable_while_the_job_runs(studio, running_worker):
+    user = new_user()
+    job = jobs.submit(user, "image_generation", IMAGE_JOB | {"steps": 16})
+    deadline = time.monotonic() + 120
+    while (row := Job.get_by_id(job.id)).preview is None:
+        assert row.status in (PENDING, PROCESSING), row.error
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    preview = Image.open(io.BytesIO(get_storage().get(row.preview)))
+    assert preview.format == "JPEG" and preview.width > 0
+    assert row.status == PROCESSING and row.progress < 100
+    assert wait_for(job.id, timeout=120).status == COMPLETED

@@ -1,0 +1,31 @@
+"""The refinement stage is found only from local weights, and its band avoids the face."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipelines.tryon.refine import INPAINT_FOLDER, edge_band, find_inpainting_model
+
+
+def test_no_local_inpainting_model_means_none(tmp_path):
+    assert find_inpainting_model(tmp_path) is None
+
+
+def test_a_diffusers_folder_in_the_models_dir_is_found(tmp_path):
+    folder = tmp_path / INPAINT_FOLDER
+    (folder / "unet").mkdir(parents=True)
+    (folder / "model_index.json").write_text("{}")
+    assert find_inpainting_model(tmp_path) is None  # configs alone are not weights
+    (folder / "unet" / "diffusion_pytorch_model.fp16.safetensors").write_bytes(b"")
+    assert find_inpainting_model(tmp_path) == folder
+
+
+def test_edge_band_hugs_the_edge_and_skips_the_face():
+    alpha = np.zeros((100, 100), np.float32)
+    alpha[30:70, 30:70] = 1
+    face = np.zeros((100, 100), bool)
+    face[:40] = True
+    band = edge_band(alpha, face, 3)
+    assert band[50, 30] and band[50, 69] and band[69, 50]
+    assert not band[50, 50] and not band[10, 10]
+    assert not (band & face).any()

@@ -1,0 +1,61 @@
+"""Voice and music previews beside a feature's form (free, bounded, no login needed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from pipelines import PipelineError
+from pipelines.media.previews import preview_music, preview_voice
+
+logger = logging.getLogger(__name__)
+
+# TTS and MIDI rendering are cheap but not free: at most two previews run at a time
+PREVIEW_LIMIT = {"concurrency_limit": 2, "concurrency_id": "media_preview"}
+
+
+def _voice(style: str) -> tuple[int, Any]:
+    """One sample sentence in the chosen voice style."""
+    try:
+        return preview_voice(style)
+    except PipelineError as exc:
+        raise gr.Error(str(exc), title="No preview") from exc
+
+
+def _music(mood: str) -> tuple[int, Any] | None:
+    """Ten seconds of the chosen music mood (nothing for `none`)."""
+    try:
+        return preview_music(mood)
+    except PipelineError as exc:
+        raise gr.Error(str(exc), title="No preview") from exc
+
+
+def add_media_previews(components: dict[str, gr.components.Component]) -> None:
+    """Add "Preview voice" / "Preview music" buttons for the voice_style and background_music
+    fields present in components; call inside the tab, after the form is built."""
+    if "voice_style" in components:
+        with gr.Row():
+            button = gr.Button("Preview voice", size="sm", variant="secondary")
+            audio = gr.Audio(label="Voice preview", type="numpy", interactive=False)
+        button.click(
+            _voice,
+            inputs=components["voice_style"],
+            outputs=audio,
+            api_name="preview_voice",
+            api_visibility="public",
+            **PREVIEW_LIMIT,
+        )
+    if "background_music" in components:
+        with gr.Row():
+            button = gr.Button("Preview music", size="sm", variant="secondary")
+            audio = gr.Audio(label="Music preview", type="numpy", interactive=False)
+        button.click(
+            _music,
+            inputs=components["background_music"],
+            outputs=audio,
+            api_name="preview_music",
+            api_visibility="public",
+            **PREVIEW_LIMIT,
+        )
