@@ -84,24 +84,34 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def plain_encode(image: Path, audio: Path, seconds: float, out: Path) -> tuple[float, float]:
-    """The reference: one still scaled to 1080p, the same encoder settings, the same audio."""
+def plain_encode(
+    pictures: list[Path], audio: Path, seconds: float, out: Path, *, slideshow: bool
+) -> tuple[float, float]:
+    """A reference encode of the same length, 1080p, the same encoder settings and audio.
+
+    slideshow=False: `ffmpeg -loop 1` of one picture (every frame decoded, scaled, encoded:
+    the plain encode). slideshow=True: the same pictures as hard-cut stills, no motion, no
+    transitions, no subtitles (x264 skips unchanged frames: the floor for this material).
+    """
     from pipelines.media.ffmpeg import run_ffmpeg
     from pipelines.media.render import X264
 
+    if slideshow:
+        each = seconds / len(pictures)
+        listing = out.with_suffix(".txt")
+        lines = [f"file '{p}'\nduration {each:.4f}" for p in pictures]
+        listing.write_text("\n".join([*lines, f"file '{pictures[-1]}'"]) + "\n")
+        source = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+    else:
+        source = ["-loop", "1", "-framerate", "24", "-i", str(pictures[0])]
     started, cpu = time.perf_counter(), child_cpu()
     run_ffmpeg(
         [
-            "-loop",
-            "1",
-            "-framerate",
-            "24",
-            "-i",
-            str(image),
+            *source,
             "-i",
             str(audio),
             "-vf",
-            "scale=1920:1080,format=yuv420p",
+            "fps=24,scale=1920:1080,format=yuv420p",
             *X264,
             "-c:a",
             "aac",
@@ -170,18 +180,30 @@ def main() -> None:
         from pipelines.media.ffmpeg import run_ffmpeg
 
         run_ffmpeg(["-i", str(work / "story.mp4"), "-vn", "-c:a", "pcm_s16le", str(audio)])
-        plain, plain_cpu = plain_encode(premade[0], audio, m["videoSeconds"], work / "plain.mp4")
+        pictures = [o.path for o in result.outputs if o.name.startswith("keyframe_")]
+        seconds = m["videoSeconds"]
+        plain, plain_cpu = plain_encode(
+            pictures, audio, seconds, work / "plain.mp4", slideshow=False
+        )
+        still, still_cpu = plain_encode(
+            pictures, audio, seconds, work / "slides.mp4", slideshow=True
+        )
         out = sys.stdout.write
         out(f"video: {info.width}x{info.height} {info.fps} fps, {info.duration:.2f} s\n")
         out(f"scenes {m['scenes']}, sentences {m['sentences']}, voice {m['voice']}\n")
         out(f"TTS: {m['ttsSeconds']:.1f} s, real-time factor {m['ttsRealTimeFactor']:.3f}\n")
         out(f"music + mix: {m['musicSeconds']:.1f} s\n")
         out(f"render: {m['renderSeconds']:.1f} s\n")
-        out(f"plain ffmpeg encode, same length: {plain:.1f} s\n")
+        out(f"plain ffmpeg encode (-loop 1 still), same length: {plain:.1f} s\n")
+        out(f"static slideshow of the same pictures, same length: {still:.1f} s\n")
         out(f"render / real time: {m['renderSeconds'] / m['videoSeconds']:.2f}x (target <= 1.0)\n")
         out(f"render / plain encode: {m['renderSeconds'] / plain:.2f}x (target <= 1.5)\n")
+        out(f"render / static slideshow: {m['renderSeconds'] / still:.2f}x\n")
         out(f"whole job / real time: {total / m['videoSeconds']:.2f}x\n")
-        out(f"ffmpeg CPU seconds: whole job {job_cpu:.1f}, plain encode {plain_cpu:.1f}\n")
+        out(
+            f"ffmpeg CPU seconds: whole job {job_cpu:.1f}, plain encode {plain_cpu:.1f}, "
+            f"slideshow {still_cpu:.1f}\n"
+        )
 
 
 if __name__ == "__main__":

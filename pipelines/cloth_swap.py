@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 CATEGORIES = ("formal", "traditional", "western", "fitness", "casual")
 GARMENT_TYPES = ("auto", "upper", "full-length")
+# Bigger photos are analysed and warped at this size; only the final blend is at full size.
+WORK_SIDE = 2048
 
 
 def load_photo(value: Any, field: str) -> np.ndarray:
@@ -66,8 +68,30 @@ def load_photo(value: Any, field: str) -> np.ndarray:
     return rgb
 
 
+def _working_copy(photo: np.ndarray) -> np.ndarray:
+    """The photo itself, or a copy at most WORK_SIDE px: models and masks need no more."""
+    import cv2
+
+    height, width = photo.shape[:2]
+    factor = WORK_SIDE / max(height, width)
+    if factor >= 1:
+        return photo
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+
+
+def _resized_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+    import numpy as np
+
+    if (mask.shape[1], mask.shape[0]) == size:
+        return mask
+    return cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
 def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     """Dress the person in the garment; writes result.png and alignment.png to ctx.work_dir."""
+    import cv2
     from PIL import Image
 
     from pipelines.tryon import alignment, composite, fit, garment, person, refine, warp
@@ -94,9 +118,11 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     height, width = photo.shape[:2]
     lap("load")
 
-    # 2. Person: pose landmarks, person mask, face region
+    # 2. Person: pose landmarks, person mask, face region (on a working copy of big photos)
     ctx.progress(10.0, "Detecting pose")
-    body = person.detect_person(photo)
+    work_photo = _working_copy(photo)
+    work_size = (work_photo.shape[1], work_photo.shape[0])
+    body = person.detect_person(work_photo)
     lap("person")
 
     # 3. Garment: cut-out and key points
@@ -107,14 +133,19 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     # 4. Alignment: garment key points → body key points, thin-plate spline warp
     ctx.progress(45.0, "Aligning the garment to the pose")
     fitted = fit.fit_garment(body, item, category, garment_type)
-    rgb, alpha, part, outline = warp.warp_garment(item, fitted, (width, height))
+    rgb, alpha, part, outline = warp.warp_garment(item, fitted, work_size)
     lap("warp")
 
-    # 5-6. Composite with occlusion, shading and feathering; the face goes back exactly
+    # 5-6. Occlusion, shading and feathering; the face is left out of the garment layer
     ctx.progress(65.0, "Compositing")
-    result, alpha = composite.composite(
-        photo, body, rgb, alpha, part, fitted, float(spec["shading"]), preserve_face
+    layer, alpha = composite.dress(
+        work_photo, body, rgb, alpha, part, fitted, float(spec["shading"]), preserve_face
     )
+    work_alpha = alpha
+    if work_size != (width, height):
+        layer = cv2.resize(layer, (width, height), interpolation=cv2.INTER_LINEAR)
+        alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
+    result = composite.blend(photo, layer, alpha)
     lap("composite")
 
     # 7. Refinement: only with local SDXL inpainting weights
@@ -123,10 +154,12 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
         refinement = "skipped: no SDXL inpainting model installed"
     else:
         ctx.progress(75.0, "Refining the garment edges")
-        band = refine.edge_band(alpha, body.face_mask, max(2, int(0.02 * fitted.shoulder_width)))
+        face = _resized_mask(body.face_mask, (width, height))
+        shoulders = fitted.shoulder_width * width / work_size[0]  # in full-size pixels
+        band = refine.edge_band(alpha, face, max(2, int(0.02 * shoulders)))
         result = refine.refine_edges(result, band, spec["prompt"], model_path, ctx.device)
         if preserve_face:
-            result[body.face_mask] = photo[body.face_mask]
+            result[face] = photo[face]
         refinement = f"applied: {model_path.name}"
     lap("refine")
 
@@ -135,20 +168,21 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     work = Path(ctx.work_dir)
     result_path, alignment_path = work / "result.png", work / "alignment.png"
     Image.fromarray(result).save(result_path, format="PNG", compress_level=4)
-    debug = alignment.draw_alignment(photo, body, item, fitted, alpha, outline)
+    debug = alignment.draw_alignment(work_photo, body, item, fitted, work_alpha, outline)
     # A debugging aid: fast compression matters more than its size.
     Image.fromarray(debug).save(alignment_path, format="PNG", compress_level=1)
     lap("save")
 
     person_area = body.mask > 0.5
     metrics = {
+        "workingSize": list(work_size),
         "device": ctx.device if model_path else "cpu",
         "category": category,
         "garmentType": "full-length" if fitted.kind == "full" else "upper",
         "length": fitted.length,
         "preserveFace": preserve_face,
         "refinement": refinement,
-        "coverage": round(float((alpha > 0.5)[person_area].mean()), 4),
+        "coverage": round(float((work_alpha > 0.5)[person_area].mean()), 4),
         "faceFound": body.face_box is not None,
         "stageSeconds": timings,
     }

@@ -60,9 +60,10 @@ def draw_alignment(
         cv2.circle(canvas, (int(x), int(y)), 3 * thick, BODY_POINT, -1)
 
     # 4. The cut-out garment with its key points, inset in the top-right corner
-    inset_w = max(32, width // 4)
-    factor = inset_w / garment.rgb.shape[1]
-    inset_h = min(height, max(1, int(garment.rgb.shape[0] * factor)))
+    # At most a quarter of the width and under half the height, so it rarely hides the person.
+    factor = min(width / 4 / garment.rgb.shape[1], 0.45 * height / garment.rgb.shape[0])
+    inset_w = max(1, int(garment.rgb.shape[1] * factor))
+    inset_h = max(1, int(garment.rgb.shape[0] * factor))
     cut = garment.rgb.astype(np.float32) * garment.alpha[..., None] + 40 * (
         1 - garment.alpha[..., None]
     )
@@ -70,6 +71,6 @@ def draw_alignment(
     inset = np.ascontiguousarray(inset)
     for x, y in fit.garment_points:
         cv2.circle(inset, (int(x * factor), int(y * factor)), 2 * thick, GARMENT_POINT, -1)
-    canvas[:inset_h, width - inset_w :] = inset[:, : min(inset_w, width)]
+    canvas[:inset_h, width - inset_w :] = inset
     cv2.rectangle(canvas, (width - inset_w, 0), (width - 1, inset_h - 1), (255, 255, 255), thick)
     return canvas

@@ -13,7 +13,7 @@ SHADE_RANGE = (0.65, 1.3)
 LIGHT_RANGE = (0.8, 1.2)
 
 
-def composite(
+def dress(
     photo: np.ndarray,
     person: body.Person,
     garment_rgb: np.ndarray,
@@ -23,7 +23,7 @@ def composite(
     shading: float,
     preserve_face: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(the dressed photo as uint8, the garment's final alpha)."""
+    """(the shaded garment layer as uint8 RGB, its final alpha): what blend() puts on the photo."""
     import cv2
 
     height, width = photo.shape[:2]
@@ -55,18 +55,25 @@ def composite(
     shade = _shading(photo, person.mask, alpha, shading)
     dressed = garment_rgb * shade[..., None]
 
-    # 5. Blend; untouched pixels are copied, not recomputed, so they stay exact
-    a = alpha[..., None]
-    result = np.clip(photo.astype(np.float32) * (1 - a) + dressed * a + 0.5, 0, 255).astype(
-        np.uint8
-    )
-    result[alpha == 0] = photo[alpha == 0]
-
-    # 6. The original face (and hair line) goes back exactly
+    # 5. The original face (and hair line) is never covered
     if preserve_face:
-        result[person.face_mask] = photo[person.face_mask]
-        alpha = np.where(person.face_mask, 0.0, alpha)
-    return result, alpha
+        alpha[person.face_mask] = 0.0
+    return np.clip(dressed + 0.5, 0, 255).astype(np.uint8), alpha
+
+
+def blend(photo: np.ndarray, layer: np.ndarray, alpha: np.ndarray, rows: int = 512) -> np.ndarray:
+    """The photo with the layer over it; pixels where alpha is 0 are copied, so they stay exact.
+
+    Works in bands of rows so a 40-megapixel photo never needs a full float copy.
+    """
+    result = photo.copy()
+    for top in range(0, photo.shape[0], rows):
+        band = slice(top, top + rows)
+        a = alpha[band, :, None]
+        mixed = photo[band].astype(np.float32) * (1 - a) + layer[band].astype(np.float32) * a
+        covered = alpha[band] > 0
+        result[band][covered] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)[covered]
+    return result
 
 
 def _arm_masks(

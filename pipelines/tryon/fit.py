@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.errors import PipelineError
 from pipelines.tryon import person as body
 from pipelines.tryon.garment import Garment
 
@@ -21,6 +22,11 @@ SHIN_LENGTH = 1.6
 SHOULDER_TOP = 0.10  # the shoulder's top surface above its joint
 SHOULDER_OUT = 0.05  # the garment's shoulder seam outside the joint
 LENGTH_T = {"waist": 0.62, "hip": 1.08}  # hem positions on the shoulder→hip axis
+LIMBS = (  # shoulder, elbow, wrist, hip, knee of each side
+    (body.LEFT_SHOULDER, body.LEFT_ELBOW, body.LEFT_WRIST, body.LEFT_HIP, body.LEFT_KNEE),
+    (body.RIGHT_SHOULDER, body.RIGHT_ELBOW, body.RIGHT_WRIST, body.RIGHT_HIP, body.RIGHT_KNEE),
+)
+MIN_SHOULDER_WIDTH = 0.04  # of the photo's width: narrower means the person stands side-on
 
 
 @cache
@@ -54,22 +60,14 @@ def fit_garment(person: body.Person, garment: Garment, category: str, garment_ty
     ease, flare = float(spec["ease"]), float(spec["flare"])
 
     # 1. Body frame: shoulders sorted as they appear in the photo, an "up" towards the head
-    sides = sorted(
-        [
-            (body.LEFT_SHOULDER, body.LEFT_ELBOW, body.LEFT_WRIST, body.LEFT_HIP, body.LEFT_KNEE),
-            (
-                body.RIGHT_SHOULDER,
-                body.RIGHT_ELBOW,
-                body.RIGHT_WRIST,
-                body.RIGHT_HIP,
-                body.RIGHT_KNEE,
-            ),
-        ],
-        key=lambda s: person.point(s[0])[0],
-    )
+    sides = sorted(LIMBS, key=lambda limb: person.point(limb[0])[0])
     s_left, s_right = person.point(sides[0][0]), person.point(sides[1][0])
     mid = (s_left + s_right) / 2
     sw = float(np.linalg.norm(s_right - s_left))
+    if sw < MIN_SHOULDER_WIDTH * person.size[0]:
+        raise PipelineError(
+            "Shoulders not visible side by side: use a photo of the person facing the camera."
+        )
     across = (s_right - s_left) / max(sw, 1e-6)
     down = np.array([-across[1], across[0]])
     if person.landmarks[body.NOSE, 2] > 0.3 and np.dot(person.point(body.NOSE) - mid, down) > 0:

@@ -54,6 +54,8 @@ def refine_edges(
     model_path: Path,
     device: str,
     seed: int = 0,
+    side: int | None = None,
+    steps: int | None = None,
 ) -> np.ndarray:
     """The image with the band repainted at low strength; pixels outside the band are kept."""
     import cv2
@@ -75,7 +77,7 @@ def refine_edges(
     )
     loaded, _ = runtime.load_pipeline(model, device, dtype)
     height, width = image.shape[:2]
-    factor = SIDE / max(height, width)
+    factor = (side or SIDE) / max(height, width)
     size = (int(width * factor) // 8 * 8, int(height * factor) // 8 * 8)
     with loaded.lock:
         # The cached text-to-image pipeline shares its weights with the inpainting one.
@@ -86,7 +88,7 @@ def refine_edges(
             image=Image.fromarray(image).resize(size),
             mask_image=Image.fromarray(band.astype(np.uint8) * 255).resize(size),
             strength=STRENGTH,
-            num_inference_steps=STEPS,
+            num_inference_steps=steps or STEPS,
             generator=torch.Generator("cpu").manual_seed(seed),
             width=size[0],
             height=size[1],

@@ -175,7 +175,7 @@ def test_features_not_yet_available_are_501(client, slug, body):
 
 
 def test_cloth_swap_over_multipart(client, tmp_path):
-    from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+    from tests.samples import draw_tshirt, skimage_photo
 
     _, headers = _register(client)
     person = skimage_photo("astronaut.png").read_bytes()

@@ -6,72 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from pipelines import FEATURES, PipelineError
 from pipelines.cloth_swap import FEATURE, run
 from tests.pipelines.conftest import RecordingContext
-
-# Known regions of the astronaut photo (512x512), found by eye, independent of the pipeline.
-FACE_BOX = (175, 65, 275, 180)  # x0, y0, x1, y1
-TORSO_BOX = (125, 300, 270, 470)
-TEE_COLOUR = (30, 90, 200)
-DRESS_COLOUR = (20, 140, 70)
-JACKET_COLOUR = (60, 60, 70)
-
-
-def skimage_photo(name: str) -> Path:
-    import skimage
-
-    return Path(skimage.__file__).parent / "data" / name
-
-
-def draw_tshirt(path: Path, size: int = 600) -> Path:
-    """A blue T-shirt with a knit texture and stripes, flat on a white background."""
-    image = Image.new("RGB", (size, size), (250, 250, 250))
-    draw = ImageDraw.Draw(image)
-    s = size / 600
-    body = [(190, 110), (250, 90), (300, 120), (350, 90), (410, 110), (520, 200), (470, 260),
-            (420, 220), (420, 540), (180, 540), (180, 220), (130, 260), (80, 200)]  # fmt: skip
-    draw.polygon([(x * s, y * s) for x, y in body], fill=TEE_COLOUR)
-    pixels = np.asarray(image).astype(np.int16)
-    rng = np.random.default_rng(0)
-    texture = rng.integers(-12, 13, pixels.shape[:2])[..., None]
-    stripes = ((np.arange(size) // int(24 * s)) % 2 == 0)[:, None, None] * np.array([0, 25, 30])
-    shirt = np.all(pixels == TEE_COLOUR, axis=-1)[..., None]
-    pixels = np.where(shirt, pixels + texture + stripes, pixels)
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(path)
-    return path
-
-
-def draw_dress(path: Path) -> Path:
-    """A long green sleeveless dress with a flared skirt, on a light grey background."""
-    image = Image.new("RGB", (400, 900), (215, 215, 218))
-    draw = ImageDraw.Draw(image)
-    outline = [(150, 60), (180, 50), (200, 80), (220, 50), (250, 60), (265, 300), (330, 860),
-               (70, 860), (135, 300)]  # fmt: skip
-    draw.polygon(outline, fill=DRESS_COLOUR)
-    for y in range(320, 860, 40):  # pleats
-        draw.line([(200, y - 20), (120 - (y - 300) // 12, y + 20)], fill=(10, 110, 50), width=4)
-    image.save(path)
-    return path
-
-
-def draw_jacket(path: Path) -> Path:
-    """A patterned jacket with long sleeves angled away from the body, on white."""
-    image = Image.new("RGB", (700, 700), (255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    shape = [(250, 90), (320, 80), (350, 150), (380, 80), (450, 90), (560, 200), (660, 560),
-             (600, 585), (480, 300), (480, 620), (220, 620), (220, 300), (100, 585), (40, 560),
-             (140, 200)]  # fmt: skip
-    draw.polygon(shape, fill=JACKET_COLOUR)
-    for x in range(0, 700, 30):  # a check pattern
-        draw.line([(x, 0), (x, 700)], fill=(120, 40, 40), width=3)
-        draw.line([(0, x), (700, x)], fill=(120, 40, 40), width=3)
-    mask = Image.new("L", image.size, 0)
-    ImageDraw.Draw(mask).polygon(shape, fill=255)
-    Image.composite(image, Image.new("RGB", image.size, (255, 255, 255)), mask).save(path)
-    return path
+from tests.samples import (
+    DRESS_COLOUR,
+    FACE_BOX,
+    JACKET_COLOUR,
+    TEE_COLOUR,
+    TORSO_BOX,
+    draw_dress,
+    draw_jacket,
+    draw_tshirt,
+    skimage_photo,
+)
 
 
 def pixels(path: Path) -> np.ndarray:
@@ -231,3 +181,43 @@ def test_exif_orientation_is_applied(tmp_path):
     loaded = load_photo(path, "person")
     assert loaded.shape == (512, 512, 3)
     assert np.abs(loaded.astype(int) - np.asarray(upright).astype(int)).mean() < 6
+
+
+def test_big_photos_are_analysed_small_and_blended_at_full_size(swap, monkeypatch):
+    import cv2
+
+    from pipelines import cloth_swap
+    from pipelines.tryon.person import detect_person
+
+    monkeypatch.setattr(cloth_swap, "WORK_SIDE", 320)  # the astronaut stands in for a big photo
+    original = pixels(skimage_photo("astronaut.png"))
+    result, _, run_result, _ = swap("tshirt", category="casual")
+    assert result.shape == original.shape
+    assert run_result.metrics["workingSize"] == [320, 320]
+    person = (detect_person(original).mask > 0.5).astype(np.uint8)
+    grown = cv2.dilate(person, np.ones((11, 11), np.uint8)).astype(bool)
+    assert np.all(result == original, axis=-1)[~grown].mean() >= 0.99
+    tee = np.array(TEE_COLOUR, np.float32)
+    before = np.linalg.norm(crop(original, TORSO_BOX).reshape(-1, 3).mean(0) - tee)
+    after = np.linalg.norm(crop(result, TORSO_BOX).reshape(-1, 3).mean(0) - tee)
+    assert after <= 0.5 * before
+
+
+def test_refinement_runs_when_an_inpainting_model_is_installed(
+    tmp_path, garments, tiny_models_dir, monkeypatch
+):
+    """The tiny SDXL stands in for the inpainting weights: the stage runs and keeps the face."""
+    from pipelines.tryon import refine
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / refine.INPAINT_FOLDER).symlink_to(tiny_models_dir / "tiny-sdxl")
+    monkeypatch.setattr(refine, "SIDE", 256)
+    monkeypatch.setattr(refine, "STEPS", 4)
+    ctx = RecordingContext(work_dir=tmp_path, models_dir=models)
+    person = skimage_photo("astronaut.png")
+    result = run({"person": person, "cloth": garments["tshirt"], "category": "casual"}, ctx)
+    assert result.metrics["refinement"] == f"applied: {refine.INPAINT_FOLDER}"
+    assert "Refining the garment edges" in [stage for _, stage in ctx.calls]
+    original, dressed = pixels(person), pixels(tmp_path / "result.png")
+    assert np.array_equal(crop(original, FACE_BOX), crop(dressed, FACE_BOX))

@@ -72,7 +72,7 @@ def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path
 def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
-    from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+    from tests.samples import draw_tshirt, skimage_photo
 
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(live_server + "/", wait_until="load")

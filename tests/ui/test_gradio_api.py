@@ -116,7 +116,7 @@ def _wait_for(client, token, job_id, timeout=180) -> dict:
 def test_cloth_swap_through_gradio_client(client, tmp_path):
     from gradio_client import handle_file
 
-    from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+    from tests.samples import draw_tshirt, skimage_photo
 
     token = _token(client)
     job = client.predict(

@@ -9,7 +9,7 @@ from PIL import Image
 from pipelines import PipelineError
 from pipelines.cloth_swap import load_photo
 from pipelines.tryon.garment import SLEEVE, TORSO, cut_out
-from tests.pipelines.test_cloth_swap import TEE_COLOUR, draw_dress, draw_jacket, draw_tshirt
+from tests.samples import TEE_COLOUR, draw_dress, draw_jacket, draw_tshirt
 
 
 def test_tshirt_has_sleeves_and_is_an_upper_garment(tmp_path):

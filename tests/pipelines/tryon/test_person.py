@@ -8,7 +8,7 @@ from PIL import Image
 
 from pipelines import PipelineError
 from pipelines.tryon.person import LEFT_SHOULDER, RIGHT_SHOULDER, detect_person
-from tests.pipelines.test_cloth_swap import FACE_BOX, skimage_photo
+from tests.samples import FACE_BOX, skimage_photo
 
 
 def astronaut() -> Image.Image:

@@ -29,3 +29,20 @@ def test_edge_band_hugs_the_edge_and_skips_the_face():
     assert band[50, 30] and band[50, 69] and band[69, 50]
     assert not band[50, 50] and not band[10, 10]
     assert not (band & face).any()
+
+
+def test_refinement_repaints_only_the_band(tiny_models_dir):
+    """The tiny random-weight SDXL stands in for inpainting weights: the path runs end to end."""
+    from pipelines.tryon.refine import refine_edges
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (200, 160, 3), dtype=np.uint8)
+    alpha = np.zeros((200, 160), np.float32)
+    alpha[50:150, 40:120] = 1
+    band = edge_band(alpha, np.zeros_like(alpha, bool), 4)
+    refined = refine_edges(
+        image, band, "a shirt", tiny_models_dir / "tiny-sdxl", "cpu", side=128, steps=4
+    )
+    assert refined.shape == image.shape and refined.dtype == np.uint8
+    assert np.array_equal(refined[~band], image[~band])
+    assert not np.array_equal(refined[band], image[band])
