@@ -46,6 +46,7 @@ class Preset:
     licence: str
     size_note: str
     folder: str = ""
+    task: str = "text-to-image"  # or "inpaint": never picked by "auto" for image generation
     allow_patterns: tuple[str, ...] = ()
     ignore_patterns: tuple[str, ...] = ()
 
@@ -85,7 +86,12 @@ def load_presets() -> dict[str, Preset]:
 
 
 def real_presets() -> list[Preset]:
-    """Presets with downloadable weights (everything but tiny)."""
+    """Text-to-image presets with downloadable weights (everything but tiny)."""
+    return [p for p in downloadable_presets() if p.task == "text-to-image"]
+
+
+def downloadable_presets() -> list[Preset]:
+    """Every preset with weights on the Hugging Face hub."""
     return [p for p in load_presets().values() if p.repo_id]
 
 
@@ -352,7 +358,7 @@ def _cli(argv: list[str] | None = None) -> int:
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--models-dir", type=Path, default=Path("data/models"))
         if name == "download":
-            cmd.add_argument("id", choices=[p.id for p in real_presets()])
+            cmd.add_argument("id", choices=[p.id for p in downloadable_presets()])
     args = parser.parse_args(argv)
     out = sys.stdout
     try:
