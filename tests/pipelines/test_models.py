@@ -30,7 +30,9 @@ def fake_hf_snapshot(cache: Path, repo_id: str) -> Path:
 
 def test_presets_are_data() -> None:
     presets = models.load_presets()
-    assert list(presets) == ["sdxl-base-1.0", "sdxl-turbo", "sd-turbo", "tiny"]
+    assert list(presets) == ["sdxl-base-1.0", "sdxl-turbo", "sd-turbo", "sdxl-inpainting", "tiny"]
+    assert [p.id for p in models.real_presets()] == ["sdxl-base-1.0", "sdxl-turbo", "sd-turbo"]
+    assert presets["sdxl-inpainting"].task == "inpaint"
     assert presets["sdxl-turbo"].guidance == 0.0 and presets["sdxl-base-1.0"].guidance == 7.0
     assert presets["sd-turbo"].kind == "sd"
     assert presets["sdxl-turbo"].repo_id == "stabilityai/sdxl-turbo"
