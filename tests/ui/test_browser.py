@@ -59,7 +59,7 @@ def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path
     expect(page.get_by_role("gridcell", name="completed")).to_be_visible(timeout=20_000)
     page.get_by_role("gridcell", name="Image generation").click()  # select the row
     expect(page.get_by_label("Job id")).not_to_have_value("", timeout=10_000)
-    page.get_by_role("button", name="Open").click()
+    page.get_by_role("button", name="Open", exact=True).click()
     link = page.locator('a[download="image_1.png"]').last
     expect(link).to_be_visible(timeout=20_000)
     with page.expect_download() as download:
@@ -67,6 +67,12 @@ def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path
     path = tmp_path / "image_1.png"
     download.value.save_as(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page.get_by_role("button", name="Remix: open its settings in the form").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("a red fox in the snow")
+
+    page.get_by_role("tab", name="Buy credits").click()  # no Stripe keys in tests
+    expect(page.get_by_text("Payments are not configured").first).to_be_visible()
 
 
 def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
