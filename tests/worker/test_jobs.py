@@ -15,6 +15,7 @@ from studio.errors import (
     ValidationFailed,
 )
 from studio.models import CANCELLED, FAILED, PROCESSING, Job, LedgerEntry
+from tests.conftest import configure
 from tests.factories import IMAGE_JOB, assert_ledger_consistent, new_user
 from worker import jobs
 from worker.runner import claim
@@ -109,8 +110,11 @@ def test_cancel_processing_asks_the_worker(studio):
     assert balance(user.id) == 48  # refunded when the worker stops
 
 
-def test_cancel_and_fail_race_refunds_exactly_once(studio):
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_cancel_and_fail_race_refunds_exactly_once(studio, request, monkeypatch, database):
     """Many actors try to end the same job at once: one wins, one refund."""
+    if database == "postgresql":
+        configure(monkeypatch, database_url=request.getfixturevalue("postgres_url"))
     user = new_user()
     job = jobs.submit(user, "image_generation", IMAGE_JOB)
     claim(job.id, "worker-1")
