@@ -230,11 +230,12 @@ def peak_memory_mb(device: str) -> float:
 
 
 def free_memory(device: str) -> None:
-    """Give cached allocator memory back after a job."""
-    gc.collect()
+    """Give cached allocator memory back after a job (GPU only: on a CPU a full
+    collection costs ~0.2 s a job and returns nothing the allocator would not reuse)."""
     if device in ("cuda", "mps"):
         import torch
 
+        gc.collect()  # drop dead tensors first, so their blocks can be released
         if device == "cuda" and torch.cuda.is_available():
             torch.cuda.empty_cache()
         elif device == "mps" and torch.backends.mps.is_available():

@@ -15,6 +15,7 @@ from studio.models import COMPLETED, FAILED, FINAL_STATES, Job
 from ui.files import local_outputs, local_preview
 from ui.forms import build_form, cost_text, form_updates, form_values, recipe_from_png
 from ui.guard import as_gr_error, require_user
+from ui.media_previews import add_media_previews
 from ui.status import badge_text, tiny_in_use
 from worker.jobs import cancel, submit
 
@@ -56,6 +57,8 @@ def feature_tab(
     gr.Markdown(intro)
     components = build_form(feature, _preset_defaults(feature))
     _extras(feature, components)
+    if feature.available:
+        add_media_previews(components)
     cost = gr.Markdown(cost_text(feature, feature.defaults()))
     with gr.Row():
         run_btn = gr.Button(

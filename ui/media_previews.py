@@ -9,6 +9,7 @@ import gradio as gr
 
 from pipelines import PipelineError
 from pipelines.media.previews import preview_music, preview_voice
+from studio.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ PREVIEW_LIMIT = {"concurrency_limit": 2, "concurrency_id": "media_preview"}
 def _voice(style: str) -> tuple[int, Any]:
     """One sample sentence in the chosen voice style."""
     try:
-        return preview_voice(style)
+        # the models directory may hold a user's own piper voice for this style
+        return preview_voice(style, get_settings().resolved_models_dir)
     except PipelineError as exc:
         raise gr.Error(str(exc), title="No preview") from exc
 

@@ -109,4 +109,14 @@ def generate_keyframes(
         shutil.move(str(result.outputs[0].path), path)
         shutil.rmtree(folder, ignore_errors=True)
         paths.append(path)
+        _show(ctx, start + span, f"{stage} done", path)
     return paths
+
+
+def _show(ctx: RunContext, percent: float, stage: str, path: Path) -> None:
+    """Report the finished keyframe as the job's live preview."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        ctx.progress(percent, stage, image)

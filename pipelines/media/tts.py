@@ -30,6 +30,7 @@ LEAD_SECONDS = 0.25  # silence before the first sentence
 PAUSE_SECONDS = 0.35  # between sentences
 PARAGRAPH_SECONDS = 0.7  # after a sentence that ends a paragraph
 TAIL_SECONDS = 0.6  # after the last sentence, so the video does not cut the last word
+MAX_WORDS = 24  # longest piece spoken (and subtitled) as one segment
 SILENCE = 0.01  # amplitude under which a sentence's edges count as silence
 _SENTENCE = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+")
 _ESPEAK_LOCK = threading.Lock()  # libespeak-ng keeps global state
@@ -98,9 +99,24 @@ def split_sentences(script: str) -> list[tuple[str, bool]]:
     result = []
     for paragraph in re.split(r"\n\s*\n", script.strip()):
         text = " ".join(paragraph.split())
-        parts = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
+        parts = [c for p in _SENTENCE.split(text) if p.strip() for c in _chunks(p.strip())]
         result += [(part, i == len(parts) - 1) for i, part in enumerate(parts)]
     return result
+
+
+def _chunks(sentence: str) -> list[str]:
+    """A run-on sentence in pieces of at most MAX_WORDS, cut after commas where possible:
+    a subtitle stays two lines and a scene stays a few seconds."""
+    words = sentence.split()
+    if len(words) <= MAX_WORDS:
+        return [sentence]
+    pieces: list[list[str]] = [[]]
+    for word in words:
+        piece = pieces[-1]
+        if len(piece) >= MAX_WORDS or (len(piece) >= MAX_WORDS // 2 and piece[-1][-1] in ",;:—–"):
+            pieces.append([])
+        pieces[-1].append(word)
+    return [" ".join(piece) for piece in pieces]
 
 
 def estimate_seconds(script: str, style: str) -> float:

@@ -201,3 +201,37 @@ def test_narration_over_the_music_is_intelligible(full_hd_story, tmp_path):
     segments, _ = model.transcribe(str(audio), language="en", beam_size=1)
     heard = " ".join(s.text for s in segments)
     assert word_error_rate(SCRIPT, heard) <= 0.2, heard
+
+
+def test_every_visual_style_has_a_template_on_an_existing_image_style():
+    from pipelines.media.keyframes import visual_styles
+    from pipelines.styles import load_styles
+
+    assert tuple(visual_styles()) == FEATURE.field("visualStyle").choices
+    for style in visual_styles().values():
+        assert style.base_style in load_styles()
+        assert "{prompt}" in style.prompt
+
+
+def test_keyframes_share_one_story_seed(tiny_story):
+    import json
+
+    from PIL import Image
+
+    _, result = tiny_story
+    seeds = set()
+    for output in result.outputs[2:]:
+        with Image.open(output.path) as image:
+            seeds.add(json.loads(image.text["studio"])["seed"])
+    assert seeds == {result.metrics["seed"]}
+
+
+def test_narration_that_comes_out_too_long_fails_before_the_pictures(tmp_path, monkeypatch):
+    from pipelines import PipelineError, story_video
+
+    monkeypatch.setattr(story_video, "MAX_SECONDS", 3.0)
+    ctx = Context(work_dir=tmp_path, models_dir=tmp_path)
+    inputs = {**FEATURE.defaults(), "script": SCRIPT}
+    with pytest.raises(PipelineError, match="over the 3 s limit: shorten the script"):
+        render_story(inputs, ctx, size=(320, 180))
+    assert not any(stage.startswith("Keyframe") for _, stage in ctx.calls)

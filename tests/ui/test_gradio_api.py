@@ -26,6 +26,8 @@ PUBLIC = {
     "/story_video",
     "/buy_credits",
     "/payment_status",
+    "/preview_voice",
+    "/preview_music",
 }
 
 

@@ -137,3 +137,26 @@ def test_subtitles_are_the_narration_sentences_shifted_past_the_title(with_music
     for cue, segment in zip(cues, narration.segments, strict=True):
         assert cue.start == pytest.approx(segment.start + TITLE, abs=0.001)
         assert cue.end == pytest.approx(segment.end + TITLE, abs=0.001)
+
+
+def test_subtitles_are_burned_in_only_when_asked(with_music, without_music):
+    import numpy as np
+
+    timeline = with_music[0]
+    first = timeline.segments[0]
+    at = (first.start + first.end) / 2
+
+    def frame(video: Path) -> np.ndarray:
+        raw = subprocess.run(
+            [ffmpeg_exe(), "-v", "error", "-ss", f"{at:.2f}", "-i", str(video)]
+            + ["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        return np.frombuffer(raw, np.uint8).reshape(SIZE[1], SIZE[0]).astype(int)
+
+    burned, clean = frame(with_music[1]), frame(without_music[1])
+    bottom = SIZE[1] * 3 // 4
+    # the same pictures and moves: only the subtitle band at the bottom differs
+    assert np.abs(burned[:bottom] - clean[:bottom]).mean() < 3
+    assert np.abs(burned[bottom:] - clean[bottom:]).mean() > 8

@@ -34,6 +34,15 @@ def test_sentences_split_on_ends_and_paragraphs():
     ]
 
 
+def test_run_on_sentences_are_cut_after_commas_into_short_segments():
+    clause = "the river ran past the mill and the old stone bridge"  # 11 words
+    run_on = ", ".join([clause] * 6)  # 66 words, no full stop
+    pieces = [text for text, _ in tts.split_sentences(run_on)]
+    assert " ".join(pieces) == run_on
+    assert all(len(p.split()) <= tts.MAX_WORDS for p in pieces)
+    assert all(p.endswith(",") for p in pieces[:-1])
+
+
 def test_narration_segments_are_ordered_and_inside_the_audio(narration):
     assert len(narration.segments) == 3
     assert narration.voice == "piper-joe"
