@@ -39,12 +39,12 @@ def _style_preview(name: str) -> str:
 
 
 def _show_result(feature: Feature, paths: list[str]) -> Any:
-    """Gallery items, or a (video, subtitles) pair for the video player."""
+    """Gallery items, or the video player with its subtitles."""
     if feature.output_kind == "images":
         return [p for p in paths if p.endswith((".png", ".jpg", ".jpeg", ".webp"))]
     video = next((p for p in paths if p.endswith(".mp4")), None)
     subtitles = next((p for p in paths if p.endswith(".srt")), None)
-    return (video, subtitles) if video and subtitles else video
+    return gr.Video(value=video, subtitles=subtitles)
 
 
 def feature_tab(

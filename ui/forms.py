@@ -25,15 +25,16 @@ def field_component(
             max_lines=12 if field.multiline else 1,
             max_length=field.max_length,
             info=info,
+            elem_id=elem_id,
         )
     if field.kind == "choice":
         if field.name == "style" and set(field.choices) <= set(load_styles()):
             choices = [(load_styles()[c].label, c) for c in field.choices]
         else:
             choices = [(c.replace("-", " ").title(), c) for c in field.choices]
-        return gr.Dropdown(choices=choices, value=value, label=label, info=info)
+        return gr.Dropdown(choices=choices, value=value, label=label, info=info, elem_id=elem_id)
     if field.kind == "bool":
-        return gr.Checkbox(value=bool(value), label=label, info=info)
+        return gr.Checkbox(value=bool(value), label=label, info=info, elem_id=elem_id)
     if field.kind == "image":
         return gr.Image(
             label=label,
@@ -52,13 +53,13 @@ def field_component(
                 value=value,
                 label=label,
                 info=info,
+                elem_id=elem_id,
             )
     if value is None:
         # gr.Number shows 0 for "no value", which would pin the seed; empty text means "none".
-        return gr.Textbox(label=label, placeholder=field.placeholder, info=info)
-    return gr.Number(
-        value=value, label=label, precision=0 if field.kind == "int" else None, info=info
-    )
+        return gr.Textbox(label=label, placeholder=field.placeholder, info=info, elem_id=elem_id)
+    precision = 0 if field.kind == "int" else None
+    return gr.Number(value=value, label=label, precision=precision, info=info, elem_id=elem_id)
 
 
 def build_form(

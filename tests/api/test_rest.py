@@ -243,3 +243,44 @@ def test_openapi_health_metrics_and_features(client, live_server):
 def test_signed_file_route_refuses_paths(client):
     r = client.get("/files/../../etc/passwd", params={"expires": "9999999999", "signature": "x"})
     assert r.status_code in (403, 404)
+
+
+STORY = (
+    "The lighthouse keeper climbed the stairs at dusk. "
+    "Far below, a small boat fought the waves toward the harbour."
+)
+
+
+def test_story_video_end_to_end(client):
+    _, headers = _register(client)
+    body = {
+        "script": STORY,
+        "visualStyle": "anime",
+        "voiceStyle": "male-warm",
+        "backgroundMusic": "mysterious",
+        "title": "The Keeper",
+    }
+    r = client.post("/jobs/story-video", json=body, headers=headers)
+    assert r.status_code == 202, r.text
+    assert r.json()["creditsCharged"] == 10
+    job = _wait(client, headers, r.json()["id"], timeout=300)
+    assert job["status"] == "completed", job["error"]
+    outputs = {o["name"]: o for o in job["outputs"]}
+    assert {"story.mp4", "story.srt"} <= set(outputs)
+    assert outputs["story.mp4"]["contentType"] == "video/mp4"
+    video = httpx.get(outputs["story.mp4"]["url"]).content
+    assert video[4:8] == b"ftyp"
+    srt = httpx.get(outputs["story.srt"]["url"]).text
+    assert "lighthouse keeper" in srt and "-->" in srt
+    assert any(name.startswith("keyframe_") for name in outputs)
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 40
+
+
+def test_story_over_180_seconds_is_refused_before_charging(client):
+    _, headers = _register(client)
+    body = {"script": "This sentence keeps the narrator talking. " * 110}  # ~660 words
+    r = client.post("/jobs/story-video", json=body, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "script"
+    assert "180" in r.json()["error"]["message"]
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 50

@@ -99,3 +99,25 @@ def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
     expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=120_000)
     expect(badge).to_contain_text("47 credits")
     expect(page.locator('a[download="alignment.png"]').first).to_be_visible()
+
+
+def test_story_video_in_the_browser(browser, live_server):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(live_server + "/", wait_until="load")
+    page.get_by_label("Email").fill(f"story-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Password (8–72 characters)").fill("browser-password")
+    page.get_by_role("button", name="Register").click()
+    badge = page.locator("#credit-badge")
+    expect(badge).to_contain_text("50 credits", timeout=20_000)
+    page.get_by_role("tab", name="Story video").click()
+    page.locator("#story_video-script textarea").fill(
+        "The train left the city at midnight. By morning it reached the sea."
+    )
+    expect(page.get_by_text("Cost: 10 credits")).to_be_visible()
+    page.locator("#story_video-run").click()
+    expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=300_000)
+    expect(badge).to_contain_text("40 credits")
+    expect(page.locator("video").first).to_be_visible()
+    expect(page.locator('a[download="story.mp4"]').first).to_be_visible()

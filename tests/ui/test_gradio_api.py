@@ -136,3 +136,23 @@ def test_cloth_swap_through_gradio_client(client, tmp_path):
     names = sorted(Path(f if isinstance(f, str) else f["path"]).name for f in files)
     assert names == ["alignment.png", "result.png"]
     assert client.predict(token, api_name="/credits") == 47
+
+
+def test_story_video_through_gradio_client(client):
+    token = _token(client)
+    job = client.predict(
+        token=token,
+        script="A fox crossed the frozen river. On the far bank, spring was waiting.",
+        visual_style="cartoon",
+        voice_style="female-warm",
+        background_music="none",
+        api_name="/story_video",
+    )
+    status = _wait_for(client, token, job["id"], timeout=300)
+    assert status["status"] == "completed", status["error"]
+    files = client.predict(token, job["id"], api_name="/job_result")
+    names = {Path(f if isinstance(f, str) else f["path"]).name for f in files}
+    assert {"story.mp4", "story.srt"} <= names
+    assert client.predict(token, api_name="/credits") == 40
+    voice = client.predict("female-warm", api_name="/preview_voice")
+    assert Path(voice if isinstance(voice, str) else voice["path"]).stat().st_size > 10_000
