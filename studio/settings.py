@@ -42,7 +42,6 @@ class Settings(BaseSettings):
     max_attempts: int = 2  # a job whose worker died is retried once, then failed and refunded
     reaper_interval: float = 10.0
     sweep_after_seconds: float = 120.0
-    max_upload_mb: int = 20
 
     @field_validator("data_dir", mode="after")
     @classmethod
