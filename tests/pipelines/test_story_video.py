@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,6 +12,7 @@ from pipelines import InputError, get_feature
 from pipelines.media.ffmpeg import ffmpeg_exe, loudnorm_stats, probe
 from pipelines.media.subtitles import parse_srt
 from pipelines.story_video import render_story
+from tests.pipelines.conftest import RecordingContext
 
 FEATURE = get_feature("story_video")
 SCRIPT = (
@@ -23,20 +22,8 @@ SCRIPT = (
 )
 
 
-@dataclass
-class Context:
-    work_dir: Path
-    models_dir: Path
-    model_preset: str = "tiny"
-    device: str = "cpu"
-    calls: list[tuple[float, str]] = field(default_factory=list)
-
-    def progress(self, percent: float, stage: str, preview: Any = None) -> None:
-        self.calls.append((percent, stage))
-
-
-def _context(tmp_path_factory, models_dir: Path, name: str) -> Context:
-    return Context(work_dir=tmp_path_factory.mktemp(name), models_dir=models_dir)
+def _context(tmp_path_factory, models_dir: Path, name: str) -> RecordingContext:
+    return RecordingContext(work_dir=tmp_path_factory.mktemp(name), models_dir=models_dir)
 
 
 def test_a_script_over_180_s_is_rejected_on_the_script_field_with_the_cut():
@@ -135,13 +122,11 @@ def test_a_cancelled_job_stops_at_the_next_progress_report(tmp_path, tiny_models
     class Cancelled(Exception):
         pass
 
-    ctx = Context(work_dir=tmp_path, models_dir=tiny_models_dir)
-
-    def progress(percent: float, stage: str, preview: Any = None) -> None:
+    def progress(percent: float, stage: str) -> None:
         if stage.startswith("Music"):
             raise Cancelled
 
-    ctx.progress = progress  # type: ignore[method-assign]
+    ctx = RecordingContext(work_dir=tmp_path, models_dir=tiny_models_dir, on_progress=progress)
     with pytest.raises(Cancelled):
         render_story(FEATURE.validate({"script": SCRIPT}), ctx, size=(320, 180))
 
@@ -230,7 +215,7 @@ def test_narration_that_comes_out_too_long_fails_before_the_pictures(tmp_path, m
     from pipelines import PipelineError, story_video
 
     monkeypatch.setattr(story_video, "MAX_SECONDS", 3.0)
-    ctx = Context(work_dir=tmp_path, models_dir=tmp_path)
+    ctx = RecordingContext(work_dir=tmp_path, models_dir=tmp_path)
     inputs = {**FEATURE.defaults(), "script": SCRIPT}
     with pytest.raises(PipelineError, match="over the 3 s limit: shorten the script"):
         render_story(inputs, ctx, size=(320, 180))
