@@ -41,6 +41,7 @@ class Field:
     maximum: float | None = None
     step: float | None = None
     choices: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # what the UI shows for each choice, in the same order
     max_length: int | None = None
     help: str = ""
     multiline: bool = False
@@ -49,6 +50,8 @@ class Field:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r} for {self.name}")
+        if self.labels and len(self.labels) != len(self.choices):
+            raise ValueError(f"{self.name}: one label per choice")
 
     @property
     def api_name(self) -> str:

@@ -25,7 +25,14 @@ FEATURE = Feature(
     description="Text to image with Stable Diffusion XL, in a choice of styles.",
     fields=(
         Field("prompt", "text", "Prompt", required=True, max_length=2000, multiline=True),
-        Field("style", "choice", "Style", default="realistic", choices=tuple(load_styles())),
+        Field(
+            "style",
+            "choice",
+            "Style",
+            default="realistic",
+            choices=tuple(load_styles()),
+            labels=tuple(style.label for style in load_styles().values()),
+        ),
         Field("negative_prompt", "text", "Negative prompt", default="", max_length=2000),
         Field("width", "int", "Width", default=1024, **SIZE),
         Field("height", "int", "Height", default=1024, **SIZE),
@@ -57,6 +64,7 @@ FEATURE = Feature(
             "Sampler",
             default="default",
             choices=tuple(load_samplers()),
+            labels=tuple(sampler.label for sampler in load_samplers().values()),
         ),
         Field(
             "reference_image",

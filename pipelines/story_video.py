@@ -22,6 +22,7 @@ from typing import Any
 from pipelines.errors import InputError, PipelineError
 from pipelines.features import Feature, Field, Output, RunContext, RunResult
 from pipelines.media import tts
+from pipelines.media.keyframes import visual_styles
 from pipelines.media.music import NONE, mood_choices
 from pipelines.study_animation import VOICES
 
@@ -235,9 +236,17 @@ FEATURE = Feature(
             "choice",
             "Visual style",
             default="cinematic",
-            choices=("pixar", "realistic", "anime", "cartoon", "cinematic"),
+            choices=tuple(visual_styles()),
+            labels=tuple(style.label for style in visual_styles().values()),
         ),
-        Field("voice_style", "choice", "Voice", default="male-warm", choices=VOICES),
+        Field(
+            "voice_style",
+            "choice",
+            "Voice",
+            default="male-warm",
+            choices=VOICES,
+            labels=tuple(tts.voice_styles()[name].label for name in VOICES),
+        ),
         Field(
             "background_music",
             "choice",

@@ -7,7 +7,6 @@ from typing import Any
 import gradio as gr
 
 from pipelines import Feature, Field
-from pipelines.styles import load_styles
 
 
 def field_component(
@@ -28,10 +27,8 @@ def field_component(
             elem_id=elem_id,
         )
     if field.kind == "choice":
-        if field.name == "style" and set(field.choices) <= set(load_styles()):
-            choices = [(load_styles()[c].label, c) for c in field.choices]
-        else:
-            choices = [(c.replace("-", " ").title(), c) for c in field.choices]
+        labels = field.labels or tuple(c.replace("-", " ").title() for c in field.choices)
+        choices = list(zip(labels, field.choices, strict=True))
         return gr.Dropdown(choices=choices, value=value, label=label, info=info, elem_id=elem_id)
     if field.kind == "bool":
         return gr.Checkbox(value=bool(value), label=label, info=info, elem_id=elem_id)
