@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from billing.ledger import history as ledger_history
 from pipelines import FEATURES
 from studio.models import COMPLETED, User
 from ui.files import local_input, local_outputs
@@ -15,6 +16,14 @@ from ui.status import badge_text
 from worker.jobs import cancel, get_job, list_jobs, submit
 
 HISTORY_COLUMNS = ["Job id", "Feature", "Status", "Progress %", "Credits", "Created (UTC)", "Stage"]
+LEDGER_COLUMNS = ["When (UTC)", "Credits", "Reason", "Job id"]
+
+
+def _ledger_rows(user: User) -> list[list[Any]]:
+    return [
+        [e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.amount, e.reason, e.job_id or ""]
+        for e in ledger_history(user.id, limit=100)
+    ]
 
 
 def _history_rows(user: User) -> list[list[Any]]:
@@ -52,11 +61,13 @@ def history_tab(
     details = gr.Markdown()
     gallery = gr.Gallery(label="Outputs", columns=3, height=360)
     job_files = gr.File(label="Download", file_count="multiple")
+    with gr.Accordion("Credit transactions", open=False):
+        ledger = gr.Dataframe(headers=LEDGER_COLUMNS, interactive=False, wrap=True)
 
     @shown_to_user
     def refresh(token_value: str):
         user = require_user(token_value)
-        return _history_rows(user), badge_text(user)
+        return _history_rows(user), _ledger_rows(user), badge_text(user)
 
     def pick(evt: gr.SelectData) -> str:
         return evt.row_value[0] if evt.row_value else ""
@@ -114,7 +125,7 @@ def history_tab(
 
     private = {"api_visibility": "private"}
     remix_btn.click(remix, [token, selected], [tabs, *form_fields], api_name="ui_remix", **private)
-    refresh_btn.click(refresh, token, [table, badge], api_name="ui_history", **private)
+    refresh_btn.click(refresh, token, [table, ledger, badge], api_name="ui_history", **private)
     table.select(pick, None, selected, api_name="ui_pick_job", **private)
     open_btn.click(job_result, [token, selected], job_files, api_name="job_result").then(
         show, [token, selected], [details, gallery], api_name="ui_show_job", **private
@@ -125,4 +136,4 @@ def history_tab(
     rerun_btn.click(
         rerun, [token, selected], [selected, details, table, badge], api_name="ui_rerun", **private
     )
-    return refresh, token, [table, badge]
+    return refresh, token, [table, ledger, badge]

@@ -75,6 +75,10 @@ def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path
     download.value.save_as(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    page.get_by_role("button", name="Credit transactions").click()
+    expect(page.get_by_role("gridcell", name="signup bonus")).to_be_visible()
+    expect(page.get_by_role("gridcell", name="-2", exact=True)).to_be_visible()
+
     page.get_by_role("button", name="Remix: open its settings in the form").click()
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("a red fox in the snow")
 
