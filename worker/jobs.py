@@ -47,8 +47,8 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
     inputs = _validate(feature, raw)
     cost = feature.cost(inputs)
     job_id = new_id()
-    inputs = _store_uploads(feature, job_id, inputs)
     try:
+        inputs = _store_uploads(feature, job_id, inputs)
         with write_transaction():
             debit(user.id, cost, f"{feature.title} job", key=f"job:{job_id}:debit", job_id=job_id)
             job = Job.create(

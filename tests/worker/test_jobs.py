@@ -134,3 +134,18 @@ def test_cancel_and_fail_race_refunds_exactly_once(studio, request, monkeypatch,
     assert balance(user.id) == 50
     assert LedgerEntry.select().where(LedgerEntry.job_id == job.id).count() == 2
     assert_ledger_consistent(user)
+
+
+def test_short_balance_with_an_upload_leaves_no_stored_input(studio, no_queue, tmp_path):
+    import io
+
+    from PIL import Image
+
+    user = new_user(credits=1)
+    reference = io.BytesIO()
+    Image.new("RGB", (128, 128), (10, 200, 30)).save(reference, format="PNG")
+    with pytest.raises(InsufficientCredits):
+        jobs.submit(user, "image_generation", IMAGE_JOB | {"referenceImage": reference.getvalue()})
+    assert Job.select().count() == 0
+    assert not any((studio.data_dir / "files").rglob("*.png"))
+    assert_ledger_consistent(user)
