@@ -149,13 +149,13 @@ class Field:
     def _number(self, value: Any) -> int | float:
         if isinstance(value, bool):
             raise InputError(self.api_name, "must be a number")
-        if isinstance(value, str):
-            try:
+        try:
+            if isinstance(value, str):
                 value = float(value)
-            except ValueError:
-                raise InputError(self.api_name, "must be a number") from None
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            raise InputError(self.api_name, "must be a number")
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                raise InputError(self.api_name, "must be a number")
+        except (ValueError, OverflowError):  # "abc", or an int too large for a float
+            raise InputError(self.api_name, "must be a number") from None
         if self.kind == "int":
             if float(value) != int(value):
                 raise InputError(self.api_name, "must be a whole number")

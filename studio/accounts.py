@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 
 import bcrypt
 from peewee import IntegrityError
@@ -17,8 +18,13 @@ BCRYPT_ROUNDS = 12
 MIN_PASSWORD_BYTES = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores anything past 72 bytes: refuse rather than truncate
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A real hash to compare against when the email is unknown, so both paths cost the same.
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(4))
+
+
+@cache
+def _dummy_hash() -> bytes:
+    """A real hash at full cost, checked when the email is unknown, so a login takes the same
+    time whether or not the account exists."""
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(BCRYPT_ROUNDS))
 
 
 def normalise_email(email: str) -> str:
@@ -70,7 +76,7 @@ def authenticate(email: str, password: str) -> User:
         email = ""
     user = User.get_or_none(User.email == email) if email else None
     raw = (password or "").encode("utf-8")[:MAX_PASSWORD_BYTES]
-    hashed = user.password_hash.encode() if user else _DUMMY_HASH
+    hashed = user.password_hash.encode() if user else _dummy_hash()
     if not bcrypt.checkpw(raw, hashed) or user is None:
         raise AuthError("wrong email or password")
     return user

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import io
 import logging
+import os
 import re
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -51,9 +53,12 @@ class LocalStorage:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # a reader never sees half a file
+        # A temp file of its own per write, renamed into place: a reader never sees half a
+        # file, and two writers (a job retried beside a stalled worker) never share one.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
 
     def get(self, key: str) -> bytes:
         path = self._path(key)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
 import gradio as gr
+from anyio import to_thread
 
 from pipelines import Feature
 from pipelines.styles import load_styles
@@ -22,6 +24,7 @@ from worker.jobs import cancel, submit
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.3
+WATCH_SECONDS = 3600  # a browser watches a job this long; the job itself goes on regardless
 
 
 def _preset_defaults(feature: Feature) -> dict[str, Any]:
@@ -78,31 +81,41 @@ def feature_tab(
 
     inputs = {token, *components.values()}
 
-    def run(values: dict, progress=gr.Progress()):
-        user = require_user(values[token])
+    async def run(values: dict, progress=gr.Progress()):
+        # Async: a watcher sleeps on the event loop instead of holding one of the server's
+        # worker threads for the whole job; only the short database reads use a thread.
+        user = await to_thread.run_sync(require_user, values[token])
+        raw = form_values(feature, components, values)
         try:
-            job = submit(user, feature.id, form_values(feature, components, values))
+            job = await to_thread.run_sync(submit, user, feature.id, raw)
         except StudioError as exc:
             raise as_gr_error(exc) from None
-        yield {job_id: job.id, status: f"Job `{job.id}` queued.", badge: badge_text(user)}
+        credits = await to_thread.run_sync(badge_text, user)
+        yield {job_id: job.id, status: f"Job `{job.id}` queued.", badge: credits}
         shown_preview = None
+        deadline = time.monotonic() + WATCH_SECONDS
         while job.status not in FINAL_STATES:
-            time.sleep(POLL_SECONDS)
-            job = Job.get_by_id(job.id)
+            if time.monotonic() > deadline:
+                yield {status: f"Job `{job.id}` is still {job.status}: it goes on, see History."}
+                return
+            await asyncio.sleep(POLL_SECONDS)
+            job = await to_thread.run_sync(Job.get_by_id, job.id)
             progress(job.progress / 100, desc=job.stage)
             if job.preview and job.progress != shown_preview and feature.output_kind == "images":
                 shown_preview = job.progress
-                yield {result: [local_preview(job)], status: f"{job.stage} ({job.progress:.0f}%)"}
+                preview = await to_thread.run_sync(local_preview, job)
+                yield {result: [preview], status: f"{job.stage} ({job.progress:.0f}%)"}
+        credits = await to_thread.run_sync(badge_text, user)
         if job.status == COMPLETED:
-            paths = local_outputs(job)
+            paths = await to_thread.run_sync(local_outputs, job)
             shown = _show_result(feature, paths)
             done = f"Done in {job.processing_time:.1f} s · {job.credits_charged} credits."
-            yield {result: shown, files: paths, status: done, badge: badge_text(user)}
+            yield {result: shown, files: paths, status: done, badge: credits}
         elif job.status == FAILED:
             message = f"Failed: {job.error} Your {job.credits_charged} credits were refunded."
-            yield {status: message, badge: badge_text(user), result: None}
+            yield {status: message, badge: credits, result: None}
         else:
-            yield {status: "Cancelled; credits refunded.", badge: badge_text(user), result: None}
+            yield {status: "Cancelled; credits refunded.", badge: credits, result: None}
 
     def stop(values: dict) -> str:
         user = require_user(values[token])

@@ -13,7 +13,7 @@ from ui.files import local_input, local_outputs
 from ui.forms import form_updates
 from ui.guard import require_user, shown_to_user
 from ui.status import badge_text
-from worker.jobs import cancel, get_job, list_jobs, submit
+from worker.jobs import cancel, get_job, list_jobs
 
 HISTORY_COLUMNS = ["Job id", "Feature", "Status", "Progress %", "Credits", "Created (UTC)", "Stage"]
 LEDGER_COLUMNS = ["When (UTC)", "Credits", "Reason", "Job id"]
@@ -104,8 +104,7 @@ def history_tab(
     @shown_to_user
     def rerun(token_value: str, job_id: str):
         user = require_user(token_value)
-        old = get_job(user, job_id.strip())
-        job = submit(user, old.feature, old.params)
+        job = rerun(user, job_id.strip())
         return job.id, f"Re-run queued as job `{job.id}`.", _history_rows(user), badge_text(user)
 
     form_fields = [c for form in forms.values() for c in form.values()]

@@ -64,17 +64,26 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
         "job queued job_id=%s feature=%s user_id=%s cost=%s", job_id, feature.id, user.id, cost
     )
     send_to_queue(job_id)
-    return Job.get_by_id(job.id)
+    return job  # committed and charged: never turn this into an error by reading it again
+
+
+def rerun(user: User, job_id: str) -> Job:
+    """A new job with the same settings (and the same uploaded inputs) as one of the user's."""
+    old = get_job(user, job_id)
+    params = dict(old.params or {})
+    for upload in _feature(old.feature).uploads:  # stored keys → the bytes they hold
+        if params.get(upload.name):
+            params[upload.name] = get_storage().get(params[upload.name])
+    return submit(user, old.feature, params)
 
 
 def send_to_queue(job_id: str) -> None:
     """Queue a job id; a lost message is recovered later by the sweeper."""
     try:
         enqueue(job_id)
+        Job.update(enqueued_at=utcnow()).where(Job.id == job_id).execute()
     except Exception:  # noqa: BLE001 — the job is committed; the sweeper re-sends it
         logger.exception("could not queue job_id=%s; the sweeper will retry", job_id)
-        return
-    Job.update(enqueued_at=utcnow()).where(Job.id == job_id).execute()
 
 
 def get_job(user: User, job_id: str) -> Job:

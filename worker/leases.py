@@ -58,7 +58,8 @@ def sweep_lost() -> int:
     settings = get_settings()
     cutoff = utcnow() - timedelta(seconds=settings.sweep_after_seconds)
     stale = Job.select(Job.id).where(
-        (Job.status == PENDING) & ((Job.enqueued_at.is_null()) | (Job.enqueued_at < cutoff))
+        (Job.status == PENDING)
+        & ((Job.enqueued_at.is_null() & (Job.created_at < cutoff)) | (Job.enqueued_at < cutoff))
     )
     stale_ids = [job.id for job in stale]
     if not stale_ids or pending_messages() > 0:

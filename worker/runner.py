@@ -69,9 +69,14 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.lease / 3):
-            Job.update(lease_expires_at=utcnow() + timedelta(seconds=self.lease)).where(
-                (Job.id == self.job_id) & (Job.status == PROCESSING) & (Job.worker_id == self.me)
-            ).execute()
+            try:
+                Job.update(lease_expires_at=utcnow() + timedelta(seconds=self.lease)).where(
+                    (Job.id == self.job_id)
+                    & (Job.status == PROCESSING)
+                    & (Job.worker_id == self.me)
+                ).execute()
+            except Exception:  # noqa: BLE001 — a busy or dropped database: try again next beat
+                logger.warning("heartbeat failed job_id=%s", self.job_id, exc_info=True)
 
 
 @dataclass

@@ -84,6 +84,8 @@ def test_seed_field_names():
         ({"prompt": "x", "numImages": "many"}, "numImages: must be a number"),
         ({}, "prompt: is required"),
         ({"prompt": "x", "seed": -1}, "seed: must be at least 0"),
+        ({"prompt": "x", "width": 10**400}, "width: must be a number"),
+        ({"prompt": "x", "guidance": "1e999"}, "guidance: must be a number"),
     ],
 )
 def test_validation_names_field_and_limit(raw, message):

@@ -149,3 +149,24 @@ def test_short_balance_with_an_upload_leaves_no_stored_input(studio, no_queue, t
     assert Job.select().count() == 0
     assert not any((studio.data_dir / "files").rglob("*.png"))
     assert_ledger_consistent(user)
+
+
+def test_rerun_keeps_settings_and_uploads(studio, no_queue):
+    import io
+
+    from PIL import Image
+
+    user = new_user()
+    reference = io.BytesIO()
+    Image.new("RGB", (128, 128), (10, 200, 30)).save(reference, format="PNG")
+    first = jobs.submit(
+        user, "image_generation", IMAGE_JOB | {"referenceImage": reference.getvalue(), "seed": 4}
+    )
+    again = jobs.rerun(user, first.id)
+    assert again.id != first.id and again.status == "pending"
+    assert again.params["seed"] == 4
+    assert again.params["reference_image"].startswith(f"jobs/{again.id}/inputs/")
+    assert balance(user.id) == 46
+    stranger = new_user()
+    with pytest.raises(NotFound):
+        jobs.rerun(stranger, first.id)
