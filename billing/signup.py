@@ -15,5 +15,6 @@ def register(email: str, password: str) -> User:
     password_hash = hash_password(password)
     with write_transaction():
         user = create_user(email, password_hash)
-        grant(user.id, get_settings().signup_credits, "signup bonus", key=f"signup:{user.id}")
+        if get_settings().signup_credits > 0:
+            grant(user.id, get_settings().signup_credits, "signup bonus", key=f"signup:{user.id}")
     return User.get_by_id(user.id)

@@ -106,6 +106,8 @@ class Field:
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
+            if isinstance(value, int) and value in (0, 1):
+                return bool(value)
             if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "on", "off"):
                 return value.lower() in ("true", "1", "on")
             raise InputError(self.api_name, "must be true or false")

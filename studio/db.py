@@ -6,8 +6,15 @@ import logging
 import threading
 from pathlib import Path
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
-from playhouse.db_url import connect
+from peewee import (
+    DatabaseProxy,
+    InterfaceError,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
+from playhouse.db_url import parse
+from playhouse.shortcuts import ReconnectMixin
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +40,13 @@ def init_database(url: str) -> None:
             path = url.removeprefix("sqlite:///")
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             db = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        elif url.startswith(("postgres://", "postgresql://")):
+            # peewee picks psycopg 3 when psycopg2 is absent.
+            db = ReconnectingPostgresqlDatabase(**parse(url))
         else:
-            # postgres://, postgresql://: peewee picks psycopg 3 when psycopg2 is absent.
-            db = connect(url.replace("postgres://", "postgresql://", 1))
+            raise ValueError(
+                f"STUDIO_DATABASE_URL must be sqlite:/// or postgresql://, got {url!r}"
+            )
         database.initialize(db)
         _url = url
         from studio.models import ALL_MODELS
@@ -43,6 +54,20 @@ def init_database(url: str) -> None:
         with database.connection_context():
             database.create_tables(ALL_MODELS, safe=True)
         logger.info("database ready: %s", db.__class__.__name__)
+
+
+class ReconnectingPostgresqlDatabase(ReconnectMixin, PostgresqlDatabase):
+    """PostgreSQL whose per-thread connections come back after a server restart or an idle
+    kill (outside a transaction; inside one the error reaches the caller, nothing is lost)."""
+
+    reconnect_errors = (
+        (OperationalError, "terminating connection"),
+        (OperationalError, "the connection is closed"),
+        (OperationalError, "server closed the connection"),
+        (OperationalError, "consuming input failed"),
+        (InterfaceError, "connection already closed"),
+        (InterfaceError, "the connection is closed"),
+    )
 
 
 def close_database() -> None:

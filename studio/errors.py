@@ -47,6 +47,11 @@ class InsufficientCredits(StudioError):
     code = "insufficient_credits"
 
 
+class TooLarge(StudioError):
+    status = 413
+    code = "too_large"
+
+
 class NotAvailable(StudioError):
     status = 501
     code = "not_available"

@@ -1,7 +1,8 @@
-"""Job outputs as local files Gradio can serve (works for local and S3 storage)."""
+"""Job files as local copies Gradio can serve (works for local and S3 storage)."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -11,35 +12,30 @@ from studio.storage import get_storage
 _ROOT = Path(tempfile.gettempdir()) / "ai-studio-ui"
 
 
+def _copy(key: str, path: Path, *, refresh: bool = False) -> str:
+    """Write storage's bytes to `path` whole (temp file + rename), once unless `refresh`:
+    two viewers of the same job never see half a file."""
+    if refresh or not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(get_storage().get(key))
+        os.replace(tmp, path)
+    return str(path)
+
+
 def local_outputs(job: Job) -> list[str]:
-    """Copy the job's outputs into a temp folder and return their paths."""
-    folder = _ROOT / job.id
-    folder.mkdir(parents=True, exist_ok=True)
-    storage = get_storage()
-    paths = []
-    for output in job.outputs or []:
-        path = folder / output["name"]
-        if not path.exists():
-            path.write_bytes(storage.get(output["key"]))
-        paths.append(str(path))
-    return paths
+    """The job's outputs as local files, in order."""
+    return [_copy(o["key"], _ROOT / job.id / o["name"]) for o in job.outputs or []]
 
 
 def local_preview(job: Job) -> str | None:
     """The job's latest preview image as a local file, if it has one."""
     if not job.preview:
         return None
-    folder = _ROOT / job.id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"preview-{int(job.progress)}.jpg"
-    path.write_bytes(get_storage().get(job.preview))
-    return str(path)
+    return _copy(job.preview, _ROOT / job.id / f"preview-{int(job.progress)}.jpg", refresh=True)
 
 
 def local_input(key: str) -> str:
     """A job's stored input (e.g. a reference image) as a local file."""
-    path = _ROOT / "inputs" / key.replace("/", "_")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_bytes(get_storage().get(key))
-    return str(path)
+    return _copy(key, _ROOT / "inputs" / key.replace("/", "_"))

@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser
 from pipelines import FEATURES, Feature
-from studio.errors import NotFound, ValidationFailed
+from pipelines.features import MAX_UPLOAD_BYTES
+from studio.errors import NotFound, TooLarge, ValidationFailed
 from studio.storage import get_storage
 from worker.jobs import cancel, get_job, list_jobs, submit
 from worker.views import job_view
@@ -24,6 +25,10 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
     """The request's fields: JSON for most features, multipart when a feature takes uploads."""
+    limit = MAX_UPLOAD_BYTES * len(feature.uploads) + 2**20  # uploads + 1 MB of text fields
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the request must be at most {limit / 2**20:.0f} MB", field="body")
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         form = await request.form()

@@ -146,6 +146,16 @@ def test_reference_image_goes_as_multipart(client):
     assert client.get("/users/credits", headers=headers).json()["credits"] == 48
 
 
+def test_oversized_request_is_413(client):
+    _, headers = _register(client)
+    big = b"x" * (3 * 2**20)
+    r = client.post(
+        "/jobs/story-video", content=big, headers=headers | {"content-type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 50
+
+
 def test_invalid_job_is_422_and_charges_nothing(client):
     _, headers = _register(client)
     r = client.post("/jobs/image-generation", json={"prompt": "x", "width": 100}, headers=headers)
