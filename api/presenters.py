@@ -1,8 +1,10 @@
-"""camelCase views of users and ledger entries."""
+"""camelCase views of users, ledger entries, packages and payments."""
 
 from __future__ import annotations
 
+from billing.payments import Package, Payment, format_amount
 from studio.models import LedgerEntry, User
+from worker.views import iso
 
 
 def user_view(user: User) -> dict:
@@ -10,7 +12,7 @@ def user_view(user: User) -> dict:
         "id": user.id,
         "email": user.email,
         "credits": user.credits,
-        "createdAt": user.created_at.isoformat(timespec="seconds") + "Z",
+        "createdAt": iso(user.created_at),
     }
 
 
@@ -20,5 +22,32 @@ def entry_view(entry: LedgerEntry) -> dict:
         "amount": entry.amount,
         "reason": entry.reason,
         "jobId": entry.job_id,
-        "createdAt": entry.created_at.isoformat(timespec="milliseconds") + "Z",
+        "createdAt": iso(entry.created_at),
+    }
+
+
+def package_view(package: Package) -> dict:
+    return {
+        "id": package.id,
+        "name": package.name,
+        "credits": package.credits,
+        "priceCents": package.price_cents,
+        "currency": package.currency,
+        "price": package.price_text,
+    }
+
+
+def payment_view(payment: Payment) -> dict:
+    return {
+        "id": payment.id,
+        "package": payment.package,
+        "packageName": payment.package_name,
+        "credits": payment.credits,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "price": format_amount(payment.amount, payment.currency),
+        "status": payment.status,
+        "invoiceUrl": payment.invoice_url,
+        "createdAt": iso(payment.created_at),
+        "paidAt": iso(payment.paid_at),
     }

@@ -171,7 +171,7 @@ def _extras(feature: Feature, components: dict[str, gr.components.Component]) ->
             api_name=f"ui_style_{feature.id}",
             api_visibility="private",
         )
-    if feature.output_kind == "images" and feature.id == "image_generation":
+    if feature.id == "image_generation":  # the one feature whose PNGs carry a full recipe
         with gr.Accordion("Load the settings of an image made here", open=False):
             png = gr.File(label="A PNG from AI Studio", file_types=[".png"])
         fields = list(components.values())

@@ -140,5 +140,4 @@ def recipe_from_png(path: str) -> dict[str, Any]:
         text = getattr(image, "text", {}).get("studio")
     if not text:
         raise gr.Error("This PNG carries no AI Studio settings.")
-    recipe = json.loads(text)
-    return recipe
+    return json.loads(text)

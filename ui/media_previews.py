@@ -34,30 +34,27 @@ def _music(mood: str) -> tuple[int, Any] | None:
         raise gr.Error(str(exc), title="No preview") from exc
 
 
+PREVIEWS = (
+    # (form field, button, audio label, handler, API name)
+    ("voice_style", "Preview voice", "Voice preview", _voice, "preview_voice"),
+    ("background_music", "Preview music", "Music preview", _music, "preview_music"),
+)
+
+
 def add_media_previews(components: dict[str, gr.components.Component]) -> None:
     """Add "Preview voice" / "Preview music" buttons for the voice_style and background_music
     fields present in components; call inside the tab, after the form is built."""
-    if "voice_style" in components:
+    for field, button_text, audio_label, handler, api_name in PREVIEWS:
+        if field not in components:
+            continue
         with gr.Row():
-            button = gr.Button("Preview voice", size="sm", variant="secondary")
-            audio = gr.Audio(label="Voice preview", type="numpy", interactive=False)
+            button = gr.Button(button_text, size="sm", variant="secondary")
+            audio = gr.Audio(label=audio_label, type="numpy", interactive=False)
         button.click(
-            _voice,
-            inputs=components["voice_style"],
+            handler,
+            inputs=components[field],
             outputs=audio,
-            api_name="preview_voice",
-            api_visibility="public",
-            **PREVIEW_LIMIT,
-        )
-    if "background_music" in components:
-        with gr.Row():
-            button = gr.Button("Preview music", size="sm", variant="secondary")
-            audio = gr.Audio(label="Music preview", type="numpy", interactive=False)
-        button.click(
-            _music,
-            inputs=components["background_music"],
-            outputs=audio,
-            api_name="preview_music",
+            api_name=api_name,
             api_visibility="public",
             **PREVIEW_LIMIT,
         )

@@ -11,7 +11,8 @@ from studio.settings import get_settings
 from studio.storage import get_storage
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """A UTC timestamp as the API writes it (ISO 8601, milliseconds, Z)."""
     return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
 
 
@@ -37,9 +38,9 @@ def job_view(job: Job, *, urls: bool = True) -> dict[str, Any]:
         "params": {camel(k): v for k, v in (job.params or {}).items()},
         "creditsCharged": job.credits_charged,
         "error": job.error,
-        "createdAt": _iso(job.created_at),
-        "startedAt": _iso(job.started_at),
-        "finishedAt": _iso(job.finished_at),
+        "createdAt": iso(job.created_at),
+        "startedAt": iso(job.started_at),
+        "finishedAt": iso(job.finished_at),
         "processingTime": job.processing_time,
         "attempts": job.attempts,
         "cancelRequested": job.cancel_requested,

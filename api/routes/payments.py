@@ -7,12 +7,10 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser
+from api.presenters import package_view, payment_view
 from billing.ledger import balance
 from billing.payments import (
-    Package,
-    Payment,
     create_checkout,
-    format_amount,
     get_payment,
     handle_webhook,
     list_payments,
@@ -25,33 +23,6 @@ router = APIRouter(prefix="/payments", tags=["payments"])
 
 class CheckoutRequest(BaseModel):
     package: str
-
-
-def package_view(package: Package) -> dict:
-    return {
-        "id": package.id,
-        "name": package.name,
-        "credits": package.credits,
-        "priceCents": package.price_cents,
-        "currency": package.currency,
-        "price": package.price_text,
-    }
-
-
-def payment_view(payment: Payment) -> dict:
-    return {
-        "id": payment.id,
-        "package": payment.package,
-        "packageName": payment.package_name,
-        "credits": payment.credits,
-        "amount": payment.amount,
-        "currency": payment.currency,
-        "price": format_amount(payment.amount, payment.currency),
-        "status": payment.status,
-        "invoiceUrl": payment.invoice_url,
-        "createdAt": payment.created_at.isoformat(timespec="seconds") + "Z",
-        "paidAt": payment.paid_at.isoformat(timespec="seconds") + "Z" if payment.paid_at else None,
-    }
 
 
 @router.get("/packages")

@@ -12,15 +12,16 @@ from api.errors import install_error_handlers
 from api.routes import auth, payments
 from billing.payments_model import Payment, ensure_tables
 from studio.models import LedgerEntry, User
-from tests.billing.test_payments import (
+from tests.conftest import configure
+from tests.factories import assert_ledger_consistent
+from tests.stripe_fakes import (
     WHSEC,
     FakeStripe,
+    invoice_event,
     session_event,
     sign,
     stripe_settings,
 )
-from tests.conftest import configure
-from tests.factories import assert_ledger_consistent
 
 
 @pytest.fixture
@@ -119,14 +120,7 @@ def test_buy_pay_return_and_replay(client, stripe_api: FakeStripe, monkeypatch):
     for expected in ("credited", "already credited", "already credited"):
         r = _webhook(client, payload, sign(payload))
         assert r.status_code == 200 and r.json() == {"received": True, "outcome": expected}
-    invoice = {
-        "id": "in_7",
-        "object": "invoice",
-        "hosted_invoice_url": "https://invoice.stripe.test/i/in_7",
-        "metadata": {"payment_id": payment.id},
-    }
-    event = {"id": "evt_9", "object": "event", "type": "invoice.paid", "data": {"object": invoice}}
-    payload = json.dumps(event).encode()
+    payload = invoice_event(payment, "in_7")
     assert _webhook(client, payload, sign(payload)).json()["outcome"] == "invoice recorded"
 
     status = client.get(f"/payments/{payment.id}", headers=headers).json()

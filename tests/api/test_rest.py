@@ -29,12 +29,9 @@ def _register(client) -> tuple[str, dict]:
 
 def _wait(client, headers, job_id, timeout=120) -> dict:
     deadline = time.monotonic() + timeout
-    seen = set()
     while time.monotonic() < deadline:
         job = client.get(f"/jobs/{job_id}", headers=headers).json()
-        seen.add((job["status"], job["stage"]))
         if job["status"] in ("completed", "failed", "cancelled"):
-            job["_seen"] = seen
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish")
@@ -97,7 +94,7 @@ def test_image_job_end_to_end(client):
     assert job["progress"] == 100 and job["processingTime"] > 0
     assert job["params"]["numImages"] == 2 and job["params"]["style"] == "cinematic"
     assert job["metrics"]["seeds"] == [42, 43] and job["metrics"]["device"] == "cpu"
-    assert any(stage.startswith("Step") for _, stage in job["_seen"]) or len(job["_seen"]) > 1
+    assert job["metrics"]["secondsPerStep"] > 0 and job["startedAt"] < job["finishedAt"]
 
     # A signed URL works without the token; tampering with it does not.
     first = job["outputs"][0]

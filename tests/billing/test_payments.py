@@ -9,12 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
 
 import pytest
-import stripe
 
 from billing.ledger import balance
 from billing.payments import (
@@ -32,69 +28,15 @@ from studio.errors import ServiceUnavailable, ValidationFailed
 from studio.models import LedgerEntry
 from tests.conftest import configure
 from tests.factories import assert_ledger_consistent, new_user
-
-WHSEC = "whsec_test_studio_secret"
-SECRET_KEY = "sk_test_studio"
-PUBLIC_URL = "https://studio.example"
-
-
-class FakeStripe:
-    """Stands in for api.stripe.com on 127.0.0.1: records each request, answers a session."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.refuse = False  # answer 400 like Stripe does for bad parameters
-        self._sessions: dict[str, dict] = {}
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                fake.requests.append(
-                    {
-                        "path": self.path,
-                        "headers": dict(self.headers),
-                        "form": dict(parse_qsl(body)),
-                    }
-                )
-                if fake.refuse:
-                    error = {"type": "invalid_request_error", "message": "No such thing"}
-                    self._answer(400, {"error": error})
-                    return
-                key = self.headers.get("Idempotency-Key", uuid.uuid4().hex)
-                if key not in fake._sessions:  # Stripe answers a replayed key with the same object
-                    session_id = f"cs_test_{uuid.uuid4().hex[:16]}"
-                    fake._sessions[key] = {
-                        "id": session_id,
-                        "object": "checkout.session",
-                        "url": f"https://checkout.stripe.test/c/pay/{session_id}",
-                        "mode": "payment",
-                        "status": "open",
-                        "payment_status": "unpaid",
-                    }
-                self._answer(200, fake._sessions[key])
-
-            def _answer(self, status: int, body: dict) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args) -> None:  # keep test output quiet
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.stripe_fakes import (
+    PUBLIC_URL,
+    SECRET_KEY,
+    FakeStripe,
+    invoice_event,
+    session_event,
+    sign,
+    stripe_settings,
+)
 
 
 @pytest.fixture
@@ -102,53 +44,6 @@ def fake_stripe():
     fake = FakeStripe()
     yield fake
     fake.close()
-
-
-def stripe_settings(monkeypatch, fake: FakeStripe) -> None:
-    """Test keys, this stand-in as Stripe's API, and a public URL to come back to."""
-    configure(
-        monkeypatch,
-        stripe_secret_key=SECRET_KEY,
-        stripe_webhook_secret=WHSEC,
-        stripe_api_base=fake.url,
-        public_url=PUBLIC_URL,
-    )
-
-
-def session_event(
-    kind: str, payment: Payment, payment_status: str = "paid", invoice: object = None
-) -> bytes:
-    """A Stripe event about the payment's Checkout Session, as Stripe would send it."""
-    session = {
-        "id": payment.session_id,
-        "object": "checkout.session",
-        "mode": "payment",
-        "payment_status": payment_status,
-        "amount_total": payment.amount,
-        "currency": payment.currency,
-        "client_reference_id": str(payment.user_id),
-        "metadata": {
-            "user_id": str(payment.user_id),
-            "package": payment.package,
-            "payment_id": payment.id,
-        },
-        "invoice": invoice,
-    }
-    event = {
-        "id": f"evt_{uuid.uuid4().hex[:16]}",
-        "object": "event",
-        "type": kind,
-        "created": int(time.time()),
-        "data": {"object": session},
-    }
-    return json.dumps(event).encode()
-
-
-def sign(payload: bytes, secret: str = WHSEC, timestamp: int | None = None) -> str:
-    """The Stripe-Signature header, made by the stripe library's own helper."""
-    return stripe.WebhookSignature.generate_signature_header(
-        payload.decode(), secret, timestamp=timestamp
-    )
 
 
 def purchases(user) -> list[LedgerEntry]:
@@ -425,14 +320,7 @@ def test_invoice_event_records_the_hosted_invoice_link(bought):
     user, payment = bought
     completed = session_event("checkout.session.completed", payment, invoice="in_42")
     handle_webhook(completed, sign(completed))
-    invoice = {
-        "id": "in_42",
-        "object": "invoice",
-        "hosted_invoice_url": "https://invoice.stripe.test/i/in_42",
-        "metadata": {"payment_id": payment.id},
-    }
-    event = {"id": "evt_2", "object": "event", "type": "invoice.paid", "data": {"object": invoice}}
-    payload = json.dumps(event).encode()
+    payload = invoice_event(payment, "in_42")
     assert handle_webhook(payload, sign(payload)) == "invoice recorded"
     [listed] = list_payments(user)
     assert (listed.status, listed.invoice_id) == ("paid", "in_42")
