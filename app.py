@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 # Before gradio is imported: no version-check thread calling out.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
 import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
@@ -22,7 +21,7 @@ from studio.db import init_database  # noqa: E402
 from studio.logs import configure_logging  # noqa: E402
 from studio.settings import get_settings  # noqa: E402
 from studio.storage import get_storage  # noqa: E402
-from ui import build_studio, launch_options  # noqa: E402
+from ui import mount_studio  # noqa: E402
 from worker.consumer import Worker  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_router())
     app.include_router(metrics_router)
-    return gr.mount_gradio_app(app, build_studio(), path="", **launch_options())
+    return mount_studio(app)
 
 
 def main() -> None:

@@ -157,6 +157,8 @@ def start_server(data_dir: Path, models_dir: Path, extra_env: dict | None = None
         "STUDIO_DEVICE": "cpu",
         "STUDIO_PORT": str(port),
         "STUDIO_LOG_LEVEL": "WARNING",
+        # Each server its own Gradio cache, so a test can see what reached it.
+        "GRADIO_TEMP_DIR": str(data_dir.parent / "gradio"),
     }
     env |= extra_env or {}
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 — closed with the process
@@ -177,7 +179,11 @@ def start_server(data_dir: Path, models_dir: Path, extra_env: dict | None = None
             proc.kill()
             raise RuntimeError("the studio did not start in 90 s")
         time.sleep(0.3)
+    LIVE_ROOT[base] = data_dir.parent
     return proc, base
+
+
+LIVE_ROOT: dict[str, Path] = {}  # base URL → the folder holding its data/ and gradio/
 
 
 @pytest.fixture(scope="session")

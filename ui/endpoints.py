@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 from typing import Any, Literal
 
 import gradio as gr
 from gradio.data_classes import FileData
-from gradio.utils import get_upload_folder
 
 from billing.ledger import balance
 from billing.signup import register as register_account
 from pipelines import FEATURES, Feature
 from studio.accounts import authenticate
-from studio.errors import ValidationFailed
 from studio.tokens import issue_token
 from ui.guard import require_user, shown_to_user
+from ui.uploads import uploaded_bytes
 from worker.jobs import cancel, get_job, list_jobs, submit
 from worker.views import job_view
 
 _TYPES: dict[str, Any] = {"text": str, "int": int, "float": float, "bool": bool, "image": FileData}
-
-
-def uploaded_bytes(value: Any, field: str) -> bytes | None:
-    """The bytes of a file gradio_client uploaded (handle_file); only Gradio's upload folder
-    is read, whatever path a caller sends."""
-    if value is None:
-        return None
-    path = value.get("path") if isinstance(value, dict) else getattr(value, "path", None)
-    if not path:
-        raise ValidationFailed("must be a file sent with gradio_client.handle_file", field=field)
-    folder = Path(get_upload_folder()).resolve()
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(folder) or not resolved.is_file():
-        raise ValidationFailed("must be a file uploaded to this studio", field=field)
-    return resolved.read_bytes()
 
 
 def _account(user) -> dict:
@@ -90,9 +73,10 @@ def submit_endpoint(feature: Feature):
     @shown_to_user
     def endpoint(*args: Any) -> dict:
         token, values = args[0], dict(zip(names, args[1:], strict=False))
+        user = require_user(token)  # before any file argument is looked at
         for upload in feature.uploads:
             values[upload.name] = uploaded_bytes(values.get(upload.name), upload.api_name)
-        job = submit(require_user(token), feature.id, values)
+        job = submit(user, feature.id, values)
         return job_view(job, urls=False)
 
     params = [inspect.Parameter("token", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)]

@@ -16,7 +16,7 @@ from studio.errors import StudioError
 from studio.models import COMPLETED, FAILED, FINAL_STATES, Job
 from ui.files import local_outputs, local_preview
 from ui.forms import build_form, cost_text, form_updates, form_values, recipe_from_png
-from ui.guard import as_gr_error, require_user
+from ui.guard import as_gr_error, require_user, shown_to_user
 from ui.media_previews import add_media_previews
 from ui.status import badge_text, tiny_in_use
 from worker.jobs import cancel, submit
@@ -85,8 +85,8 @@ def feature_tab(
         # Async: a watcher sleeps on the event loop instead of holding one of the server's
         # worker threads for the whole job; only the short database reads use a thread.
         user = await to_thread.run_sync(require_user, values[token])
-        raw = form_values(feature, components, values)
         try:
+            raw = form_values(feature, components, values)
             job = await to_thread.run_sync(submit, user, feature.id, raw)
         except StudioError as exc:
             raise as_gr_error(exc) from None
@@ -176,6 +176,7 @@ def _extras(feature: Feature, components: dict[str, gr.components.Component]) ->
             png = gr.File(label="A PNG from AI Studio", file_types=[".png"])
         fields = list(components.values())
 
+        @shown_to_user
         def load(path: str | None):
             if not path:
                 return {}

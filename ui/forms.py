@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from pipelines import Feature, Field
+from ui.uploads import uploaded_bytes, uploaded_path
 
 
 def field_component(
@@ -97,8 +98,8 @@ def form_values(feature: Feature, components: dict[str, Any], values: dict) -> d
         if f.kind == "int" and isinstance(value, float) and value.is_integer():
             value = int(value)
         if f.kind == "image" and value:
-            with open(value, "rb") as handle:
-                value = handle.read()
+            shown = getattr(components[f.name], "temp_files", None)
+            value = uploaded_bytes(value, f.api_name, shown)
         raw[f.name] = value
     return raw
 
@@ -136,7 +137,7 @@ def recipe_from_png(path: str) -> dict[str, Any]:
 
     from PIL import Image
 
-    with Image.open(path) as image:
+    with Image.open(uploaded_path(path, "png")) as image:
         text = getattr(image, "text", {}).get("studio")
     if not text:
         raise gr.Error("This PNG carries no AI Studio settings.")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
 
 from billing.signup import register as register_account
 from pipelines import FEATURES
+from pipelines.features import MAX_UPLOAD_BYTES
 from studio.accounts import authenticate
 from studio.settings import get_settings
 from studio.tokens import issue_token
@@ -19,6 +20,7 @@ from ui.guard import require_user, shown_to_user
 from ui.history_tab import history_tab
 from ui.payments import build_payments_tab, register_payment_endpoints
 from ui.status import badge_text, tiny_notice
+from ui.uploads import mark_launched
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +30,29 @@ CSS = """
 """
 
 
-def launch_options() -> dict[str, Any]:
-    """Options for gr.mount_gradio_app (theme and css belong there in Gradio 6)."""
-    return {"theme": gr.themes.Soft(), "css": CSS, "footer_links": ["api", "gradio"]}
+UPLOAD_LIMIT = f"{MAX_UPLOAD_BYTES // 2**20}mb"  # what a feature accepts; more is refused at once
+CACHE_CLEANUP = (1800, 3600)  # every 30 min, delete uploads and UI copies older than an hour
+
+
+def mount_studio(app: FastAPI) -> FastAPI:
+    """Mount the studio at / on `app`, with Gradio's file checks on and the data kept out."""
+    settings = get_settings()
+    demo = build_studio()
+    gr.mount_gradio_app(
+        app,
+        demo,
+        path="",
+        theme=gr.themes.Soft(),
+        css=CSS,
+        footer_links=["api", "gradio"],
+        allowed_paths=[],
+        # Never served, never copied into a job: the database, the secret, stored files, weights.
+        blocked_paths=[str(settings.data_dir.resolve()), str(settings.resolved_models_dir)],
+        max_file_size=UPLOAD_LIMIT,
+        show_error=False,  # raw exception text stays in the log; gr.Error messages still show
+    )
+    mark_launched(demo)
+    return app
 
 
 def build_studio() -> gr.Blocks:
@@ -38,7 +60,7 @@ def build_studio() -> gr.Blocks:
     settings = get_settings()
     # A fixed secret so the stored login survives restarts; derived, never the key itself.
     secret = hashlib.sha256(b"browser-state:" + settings.resolved_secret_key.encode()).hexdigest()
-    with gr.Blocks(title="AI Studio") as demo:
+    with gr.Blocks(title="AI Studio", delete_cache=CACHE_CLEANUP) as demo:
         token = gr.BrowserState("", storage_key="ai-studio-token", secret=secret)
         with gr.Row():
             gr.Markdown("# AI Studio")

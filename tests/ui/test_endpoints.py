@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from gradio.utils import get_upload_folder
+from gradio.context import LocalContext
 
 from studio.errors import ValidationFailed
-from ui.endpoints import uploaded_bytes
+from ui.uploads import NOT_UPLOADED, uploaded_bytes
 
 
-def test_uploads_are_read_only_from_gradios_upload_folder(tmp_path):
-    folder = Path(get_upload_folder())
-    folder.mkdir(parents=True, exist_ok=True)
-    inside = folder / "studio-test-upload.png"
-    inside.write_bytes(b"uploaded")
+class _Blocks:
+    def __init__(self, uploaded: set[str]):
+        self.upload_file_set = uploaded
+
+
+def test_only_files_gradio_received_as_uploads_are_read(tmp_path):
+    upload = tmp_path / "upload" / "photo.png"
+    upload.parent.mkdir()
+    upload.write_bytes(b"uploaded")
+    other = tmp_path / "not-uploaded.png"
+    other.write_bytes(b"server file")
+    reset = LocalContext.blocks.set(_Blocks({str(upload)}))
     try:
-        assert uploaded_bytes({"path": str(inside)}, "person") == b"uploaded"
+        assert uploaded_bytes({"path": str(upload)}, "person") == b"uploaded"
+        assert uploaded_bytes(None, "person") is None
+        messages = set()
+        for path in ("/etc/passwd", str(other), str(tmp_path / "missing.png"), str(tmp_path)):
+            with pytest.raises(ValidationFailed) as error:
+                uploaded_bytes({"path": path}, "person")
+            assert error.value.field == "person"
+            messages.add(error.value.message)
+        assert messages == {NOT_UPLOADED}  # existing or not, the same answer
+        # A path the studio itself showed in the form (a remixed input) is accepted.
+        assert uploaded_bytes({"path": str(other)}, "person", {str(other)}) == b"server file"
     finally:
-        inside.unlink()
-    for path in ("/etc/passwd", str(folder / ".." / "etc" / "passwd"), str(tmp_path)):
-        with pytest.raises(ValidationFailed, match="uploaded to this studio") as error:
-            uploaded_bytes({"path": path}, "person")
-        assert error.value.field == "person"
-    assert uploaded_bytes(None, "person") is None
+        LocalContext.blocks.reset(reset)
+
+
+def test_outside_a_request_nothing_is_trusted(tmp_path):
+    path = tmp_path / "x.png"
+    path.write_bytes(b"x")
+    with pytest.raises(ValidationFailed):
+        uploaded_bytes({"path": str(path)}, "person")
