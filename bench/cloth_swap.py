@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
 
     from PIL import Image
-
-    from pipelines.cloth_swap import run
     from tests.pipelines.test_cloth_swap import draw_tshirt, skimage_photo
+
+    from pipelines.features.cloth_swap import run
 
     out = sys.stdout
     with tempfile.TemporaryDirectory() as tmp:

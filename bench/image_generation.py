@@ -25,8 +25,8 @@ def direct_caller(model_path: Path, device: str, inputs: dict):
     import torch
     from diffusers import StableDiffusionXLPipeline
 
-    from pipelines.runtime import pick_device
-    from pipelines.styles import load_styles
+    from pipelines.sdxl.runtime import pick_device
+    from pipelines.sdxl.styles import load_styles
 
     device, dtype = pick_device(device)
     pipe = StableDiffusionXLPipeline.from_pretrained(model_path, dtype=dtype).to(device)
@@ -68,8 +68,8 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         configure_studio(Path(tmp) / "data", Path(tmp) / "models")
-        from pipelines import runtime
-        from pipelines.models import resolve_model
+        from pipelines.sdxl import runtime
+        from pipelines.sdxl.weights import resolve_model
         from studio.settings import get_settings
         from worker.consumer import Worker
 

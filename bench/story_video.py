@@ -2,7 +2,7 @@
 
 Prints render time vs real time (target <= 1.0x on 2 cores), vs a plain ffmpeg encode of
 the same length (target <= 1.5x), the TTS real-time factor, and each voice style's measured
-speaking rate (the words_per_second that pipelines/data/voices.json stores).
+speaking rate (the words_per_second that pipelines/media/data/voices.json stores).
 
     .venv/bin/python bench/story_video.py [--rates] [--seconds 180]
 """
@@ -154,9 +154,9 @@ def main() -> None:
     if args.rates:
         rates()
         return
+    from pipelines.features.story_video import FEATURE, render_story
     from pipelines.media import tts
     from pipelines.media.ffmpeg import probe
-    from pipelines.story_video import FEATURE, render_story
 
     rate = tts.voice_styles()[args.voice].words_per_second
     inputs = FEATURE.validate(

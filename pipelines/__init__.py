@@ -1,11 +1,12 @@
-"""Generation pipelines; usable as a library without the rest of the studio."""
+"""Generation pipelines; usable as a library without the rest of the studio.
 
+The registry of features is `pipelines.registry` (importing this package does not load it).
+"""
+
+from pipelines.declare import Feature, Field, Output, RunContext, RunResult
 from pipelines.errors import InputError, ModelNotFound, PipelineError
-from pipelines.features import Feature, Field, Output, RunContext, RunResult
-from pipelines.registry import FEATURES, get_feature
 
 __all__ = [
-    "FEATURES",
     "Feature",
     "Field",
     "InputError",
@@ -14,5 +15,4 @@ __all__ = [
     "PipelineError",
     "RunContext",
     "RunResult",
-    "get_feature",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines import (
+from pipelines.declare import Feature, check_declaration
+from pipelines.features import (
     cloth_swap,
     image_generation,
     influencer_creation,
@@ -10,7 +11,6 @@ from pipelines import (
     study_animation,
     video_3d,
 )
-from pipelines.features import Feature, check_declaration
 
 FEATURES: dict[str, Feature] = {
     m.FEATURE.id: m.FEATURE

@@ -10,7 +10,8 @@ from gradio.data_classes import FileData
 
 from billing.ledger import balance
 from billing.signup import register as register_account
-from pipelines import FEATURES, Feature
+from pipelines import Feature
+from pipelines.registry import FEATURES
 from studio.accounts import authenticate
 from studio.tokens import issue_token
 from ui.guard import require_user, shown_to_user

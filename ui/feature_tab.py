@@ -11,7 +11,7 @@ import gradio as gr
 from anyio import to_thread
 
 from pipelines import Feature
-from pipelines.styles import load_styles
+from pipelines.sdxl.styles import load_styles
 from studio.errors import StudioError
 from studio.models import COMPLETED, FAILED, FINAL_STATES, Job
 from ui.files import local_outputs, local_preview

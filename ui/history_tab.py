@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from billing.ledger import history as ledger_history
-from pipelines import FEATURES
+from pipelines.registry import FEATURES
 from studio.models import COMPLETED, User
 from ui.files import local_input, local_outputs
 from ui.forms import form_updates

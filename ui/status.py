@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.models import active_preset
+from pipelines.sdxl.weights import active_preset
 from studio.models import User
 from studio.settings import get_settings
 

@@ -9,8 +9,8 @@ import gradio as gr
 from fastapi import FastAPI
 
 from billing.signup import register as register_account
-from pipelines import FEATURES
-from pipelines.features import MAX_UPLOAD_BYTES
+from pipelines.declare import MAX_UPLOAD_BYTES
+from pipelines.registry import FEATURES
 from studio.accounts import authenticate
 from studio.settings import get_settings
 from studio.tokens import issue_token

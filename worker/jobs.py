@@ -12,8 +12,9 @@ import logging
 from typing import Any
 
 from billing.ledger import debit, grant
-from pipelines import InputError, get_feature
-from pipelines.features import IMAGE_FORMATS
+from pipelines import InputError
+from pipelines.declare import IMAGE_FORMATS
+from pipelines.registry import get_feature
 from studio.db import write_transaction
 from studio.errors import Conflict, NotAvailable, NotFound, ValidationFailed
 from studio.models import (

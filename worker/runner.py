@@ -18,7 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pipelines import PipelineError, RunResult, get_feature
+from pipelines import PipelineError, RunResult
+from pipelines.registry import get_feature
 from studio.errors import JobCancelled, StudioError
 from studio.models import COMPLETED, FAILED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipelines.features import camel
+from pipelines.declare import camel
 from studio.models import Job
 from studio.settings import get_settings
 from studio.storage import get_storage

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser
-from pipelines import FEATURES, Feature
-from pipelines.features import MAX_UPLOAD_BYTES
+from pipelines import Feature
+from pipelines.declare import MAX_UPLOAD_BYTES
+from pipelines.registry import FEATURES
 from studio.errors import NotFound, TooLarge, ValidationFailed
 from studio.storage import get_storage
 from worker.jobs import cancel, get_job, list_jobs, submit

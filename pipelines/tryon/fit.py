@@ -14,7 +14,7 @@ from pipelines.errors import PipelineError
 from pipelines.tryon import person as body
 from pipelines.tryon.garment import Garment
 
-CATEGORIES_FILE = Path(__file__).parent.parent / "data" / "garment_categories.json"
+CATEGORIES_FILE = Path(__file__).parent / "data" / "garment_categories.json"
 # Body proportions in shoulder widths (joint to joint), used where a landmark is out of view.
 TORSO_LENGTH = 1.45
 THIGH_LENGTH = 1.6

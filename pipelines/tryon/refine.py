@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.models import ResolvedModel
+from pipelines.sdxl.weights import ResolvedModel
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def refine_edges(
     from diffusers import StableDiffusionXLInpaintPipeline
     from PIL import Image
 
-    from pipelines import runtime
+    from pipelines.sdxl import runtime
 
     device, dtype = runtime.pick_device(device)
     model = ResolvedModel(

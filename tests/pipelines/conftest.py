@@ -50,7 +50,7 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory holding the tiny model, built once per session."""
-    from pipelines.models import ensure_tiny
+    from pipelines.sdxl.weights import ensure_tiny
 
     models_dir = tmp_path_factory.mktemp("tiny-models")
     start = time.perf_counter()
@@ -69,7 +69,7 @@ def ctx(tmp_path: Path, tiny_models_dir: Path) -> RecordingContext:
 @pytest.fixture
 def make_inputs() -> Callable[..., dict[str, Any]]:
     """Inputs validated by the image_generation feature itself (small and fast by default)."""
-    from pipelines.image_generation import FEATURE
+    from pipelines.features.image_generation import FEATURE
 
     def make(**overrides: Any) -> dict[str, Any]:
         raw = {"prompt": "a photo of a cat", "width": 512, "height": 512, "steps": 2, "seed": 1}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import FEATURES, InputError
-from pipelines.features import camel
+from pipelines import InputError
+from pipelines.declare import camel
+from pipelines.registry import FEATURES
 
 SEED_COSTS = {
     "image_generation": 2,

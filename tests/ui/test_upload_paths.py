@@ -16,7 +16,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.client import Endpoint
 
-from pipelines import FEATURES
+from pipelines.registry import FEATURES
 
 FILE_ENDPOINTS = [(f.id, u.name) for f in FEATURES.values() for u in f.uploads]
 

@@ -89,12 +89,12 @@ def test_cancel_while_processing_stops_and_refunds(studio, running_worker):
 
 
 def test_a_crashing_run_fails_and_refunds(studio, running_worker, monkeypatch):
-    import pipelines.sdxl
+    import pipelines.sdxl.generate
 
     def explode(inputs, ctx):
         raise RuntimeError("GPU fell off")
 
-    monkeypatch.setattr(pipelines.sdxl, "generate_images", explode)
+    monkeypatch.setattr(pipelines.sdxl.generate, "generate_images", explode)
     user = new_user()
     job = jobs.submit(user, "image_generation", IMAGE_JOB)
     done = wait_for(job.id)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.features.study_animation import VOICES
 from pipelines.media import tts
 from pipelines.media.ffmpeg import probe
-from pipelines.study_animation import VOICES
 
 
 def test_every_voice_style_is_data_and_names_a_known_voice():

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from pipelines import PipelineError
-from pipelines.cloth_swap import load_photo
+from pipelines.features.cloth_swap import load_photo
 from pipelines.tryon.garment import SLEEVE, TORSO, cut_out
 from tests.samples import TEE_COLOUR, draw_dress, draw_jacket, draw_tshirt
 

@@ -1,6 +1,6 @@
 """A consistent AI persona across poses (the `influencer_creation` feature)."""
 
-from pipelines.features import Feature, Field
+from pipelines.declare import Feature, Field
 
 FEATURE = Feature(
     id="influencer_creation",

@@ -24,9 +24,10 @@ import pytest
 import torch
 from PIL import Image
 
-from pipelines import runtime, sdxl
-from pipelines.models import resolve_model
-from tests.pipelines.ldm_checkpoint import (
+from pipelines.sdxl import generate as sdxl
+from pipelines.sdxl import runtime
+from pipelines.sdxl.weights import resolve_model
+from tests.pipelines.sdxl.ldm_checkpoint import (
     CLIP_L_PREFIX,
     OPEN_CLIP_PREFIX,
     original_sdxl_state_dict,

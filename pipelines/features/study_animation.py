@@ -1,6 +1,6 @@
 """An explainer animation with voiceover (the `study_animation` feature)."""
 
-from pipelines.features import Feature, Field
+from pipelines.declare import Feature, Field
 
 VOICES = ("male-warm", "male-deep", "female-warm", "female-bright")
 

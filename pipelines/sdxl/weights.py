@@ -187,7 +187,8 @@ def install_hint(preset_id: str, models_dir: Path) -> str:
     """How to install a preset, for error messages and the UI."""
     return (
         f"Put the diffusers folder of {preset_id!r} in {Path(models_dir) / preset_id}, "
-        f"or run `python -m pipelines.models download {preset_id}` on a machine that is online, "
+        f"or run `python -m pipelines.sdxl.weights download {preset_id}` on a machine "
+        "that is online, "
         "or set STUDIO_MODEL_PRESET=tiny to use the tiny test model."
     )
 
@@ -272,7 +273,7 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 def ensure_tiny(models_dir: Path) -> Path:
     """models_dir/tiny-sdxl, built once (locked so two processes never build it together)."""
-    from pipelines import tiny_sdxl
+    from pipelines.sdxl import tiny as tiny_sdxl
 
     target = Path(models_dir) / load_presets()[TINY].folder_name
     if tiny_sdxl.is_built(target):
@@ -333,7 +334,7 @@ def installed(models_dir: Path) -> list[dict[str, Any]]:
     rows = []
     for spec in load_presets().values():
         if spec.id == TINY:
-            from pipelines import tiny_sdxl  # no torch: is_built only reads files
+            from pipelines.sdxl import tiny as tiny_sdxl  # no torch: is_built only reads files
 
             folder = Path(models_dir) / spec.folder_name
             path = folder if tiny_sdxl.is_built(folder) else None
@@ -347,7 +348,7 @@ def installed(models_dir: Path) -> list[dict[str, Any]]:
 
 def _cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.models", description="Install and list image model presets."
+        prog="python -m pipelines.sdxl.weights", description="Install and list image model presets."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (

@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipelines.declare import Feature, Field, Output, RunContext, RunResult
 from pipelines.errors import InputError, PipelineError
-from pipelines.features import Feature, Field, Output, RunContext, RunResult
+from pipelines.features.study_animation import VOICES
 from pipelines.media import tts
 from pipelines.media.keyframes import visual_styles
 from pipelines.media.music import NONE, mood_choices
-from pipelines.study_animation import VOICES
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def render_story(
 
 def _generate(inputs: dict[str, Any], ctx: RunContext, texts: list[str], seed: int) -> list[Path]:
     from pipelines.media.keyframes import generate_keyframes
-    from pipelines.models import resolve_model
+    from pipelines.sdxl.weights import resolve_model
 
     size = KEYFRAME_SIZE.get(ctx.model_preset, DEFAULT_KEYFRAME_SIZE)
     steps = resolve_model(ctx.model_preset, ctx.models_dir).steps

@@ -1,6 +1,6 @@
 """A 3D-looking video with a camera move (the `video_3d` feature)."""
 
-from pipelines.features import Feature, Field
+from pipelines.declare import Feature, Field
 
 FEATURE = Feature(
     id="video_3d",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.features import Feature, Field, RunContext, RunResult
-from pipelines.samplers import load_samplers
-from pipelines.styles import load_styles
+from pipelines.declare import Feature, Field, RunContext, RunResult
+from pipelines.sdxl.samplers import load_samplers
+from pipelines.sdxl.styles import load_styles
 
 SIZE = {"minimum": 512, "maximum": 1536, "step": 64}
 
 
 def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
-    """Generate numImages PNGs; see pipelines.sdxl for the recipe."""
-    from pipelines.sdxl import generate_images  # torch/diffusers load only in the worker
+    """Generate numImages PNGs; see pipelines.sdxl.generate for the recipe."""
+    from pipelines.sdxl.generate import generate_images  # torch/diffusers load only in the worker
 
     return generate_images(inputs, ctx)
 

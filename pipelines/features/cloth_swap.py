@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import InputError
-from pipelines.features import (
+from pipelines.declare import (
     MAX_UPLOAD_PIXELS,
     Feature,
     Field,
@@ -23,6 +22,7 @@ from pipelines.features import (
     RunContext,
     RunResult,
 )
+from pipelines.errors import InputError
 
 if TYPE_CHECKING:  # the registry imports this module in the web process: keep it light
     import numpy as np

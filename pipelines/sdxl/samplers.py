@@ -1,4 +1,4 @@
-"""Scheduler choices (A1111 calls them samplers), read from pipelines/data/schedulers.json."""
+"""Scheduler choices (A1111 calls them samplers), read from pipelines/sdxl/data/schedulers.json."""
 
 from __future__ import annotations
 

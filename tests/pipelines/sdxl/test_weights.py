@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines import models
 from pipelines.errors import ModelNotFound
+from pipelines.sdxl import weights as models
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def fake_hf_snapshot(cache: Path, repo_id: str) -> Path:
@@ -45,7 +45,7 @@ def test_missing_preset_offline_names_the_preset_and_the_fixes(tmp_path: Path) -
     message = str(error.value)
     assert "'sdxl-base-1.0'" in message
     assert str(tmp_path / "sdxl-base-1.0") in message
-    assert "python -m pipelines.models download sdxl-base-1.0" in message
+    assert "python -m pipelines.sdxl.weights download sdxl-base-1.0" in message
     assert "STUDIO_MODEL_PRESET=tiny" in message
 
 
@@ -141,7 +141,7 @@ def run_python(code: str, cwd: Path, hf_cache: Path) -> subprocess.CompletedProc
 def test_active_preset_does_not_import_torch(tmp_path: Path) -> None:
     empty_cache = tmp_path / "hf-cache"
     code = (
-        "import sys\nfrom pathlib import Path\nimport pipelines.models as m\n"
+        "import sys\nfrom pathlib import Path\nimport pipelines.sdxl.weights as m\n"
         f"assert m.active_preset('auto', Path({str(tmp_path)!r})) == 'tiny'\n"
         "assert m.active_preset('sdxl-turbo', Path('.')) == 'sdxl-turbo'\n"
         "print('torch' in sys.modules)\n"
@@ -152,7 +152,7 @@ def test_active_preset_does_not_import_torch(tmp_path: Path) -> None:
 
 
 def test_cli_list(tiny_models_dir: Path, tmp_path: Path, isolated_hub: Path) -> None:
-    code = "from pipelines.models import _cli; raise SystemExit(_cli())"
+    code = "from pipelines.sdxl.weights import _cli; raise SystemExit(_cli())"
     argv = f"import sys; sys.argv = ['m', 'list', '--models-dir', {str(tiny_models_dir)!r}]\n"
     done = run_python(argv + code, tmp_path, isolated_hub)
     assert done.returncode == 0, done.stderr

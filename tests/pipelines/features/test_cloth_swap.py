@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines import FEATURES, PipelineError
-from pipelines.cloth_swap import FEATURE, run
+from pipelines import PipelineError
+from pipelines.features.cloth_swap import FEATURE, run
+from pipelines.registry import FEATURES
 from tests.pipelines.conftest import RecordingContext
 from tests.samples import (
     DRESS_COLOUR,
@@ -170,7 +171,7 @@ def test_a_progress_callback_that_raises_stops_the_run(tmp_path, garments):
 
 
 def test_exif_orientation_is_applied(tmp_path):
-    from pipelines.cloth_swap import load_photo
+    from pipelines.features.cloth_swap import load_photo
 
     upright = Image.open(skimage_photo("astronaut.png")).convert("RGB")
     sideways = upright.rotate(90, expand=True)
@@ -186,7 +187,7 @@ def test_exif_orientation_is_applied(tmp_path):
 def test_big_photos_are_analysed_small_and_blended_at_full_size(swap, monkeypatch):
     import cv2
 
-    from pipelines import cloth_swap
+    from pipelines.features import cloth_swap
     from pipelines.tryon.person import detect_person
 
     monkeypatch.setattr(cloth_swap, "WORK_SIDE", 320)  # the astronaut stands in for a big photo

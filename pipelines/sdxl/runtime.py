@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import ModelNotFound, PipelineError
-from pipelines.models import ResolvedModel
+from pipelines.sdxl.weights import ResolvedModel
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Prompt styles, read from pipelines/data/styles.json (a new style is a new entry)."""
+"""Prompt styles, read from pipelines/sdxl/data/styles.json (a new style is a new entry)."""
 
 from __future__ import annotations
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.declare import Output, RunContext, RunResult
 from pipelines.errors import PipelineError
-from pipelines.features import Output, RunContext, RunResult
-from pipelines.models import ResolvedModel, active_preset, model_hash, resolve_model
-from pipelines.samplers import load_samplers, scheduler_for
-from pipelines.styles import load_styles
+from pipelines.sdxl.samplers import load_samplers, scheduler_for
+from pipelines.sdxl.styles import load_styles
+from pipelines.sdxl.weights import ResolvedModel, active_preset, model_hash, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _save_png(image: Any, path: Path, width: int, height: int, texts: dict[str, 
 
 def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     """Generate inputs["num_images"] PNGs into ctx.work_dir; see the module docstring."""
-    from pipelines import runtime
+    from pipelines.sdxl import runtime
 
     # 1. Prompt: the style's template around the user's words, negatives merged.
     prompt, negative = load_styles()[inputs["style"]].apply(

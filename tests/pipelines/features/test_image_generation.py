@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from pipelines import InputError
-from pipelines.image_generation import FEATURE, run
-from pipelines.samplers import load_samplers
-from pipelines.styles import load_styles
+from pipelines.features.image_generation import FEATURE, run
+from pipelines.sdxl.samplers import load_samplers
+from pipelines.sdxl.styles import load_styles
 
 
 def _pixels(path) -> np.ndarray:

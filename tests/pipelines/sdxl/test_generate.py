@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines import runtime, sdxl, tiny_sdxl
-from pipelines.image_generation import run
-from pipelines.models import load_presets
+from pipelines.features.image_generation import run
+from pipelines.sdxl import generate as sdxl
+from pipelines.sdxl import runtime
+from pipelines.sdxl import tiny as tiny_sdxl
+from pipelines.sdxl.weights import load_presets
 
 CAT_IDS = [49406, 320, 1125, 539, 320, 2368, 49407]  # real CLIP ids for "a photo of a cat"
 
@@ -142,7 +144,7 @@ def test_second_call_uses_the_cached_pipeline(ctx, make_inputs) -> None:
 def test_cache_keeps_the_two_most_recent_pipelines(tiny_models_dir: Path, tmp_path: Path) -> None:
     import torch
 
-    from pipelines.models import resolve_model
+    from pipelines.sdxl.weights import resolve_model
 
     runtime.clear_cache()
     loaded = {}

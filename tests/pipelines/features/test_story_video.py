@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import InputError, get_feature
+from pipelines import InputError
+from pipelines.features.story_video import render_story
 from pipelines.media.ffmpeg import ffmpeg_exe, loudnorm_stats, probe
 from pipelines.media.subtitles import parse_srt
-from pipelines.story_video import render_story
+from pipelines.registry import get_feature
 from tests.pipelines.conftest import RecordingContext
 
 FEATURE = get_feature("story_video")
@@ -190,7 +191,7 @@ def test_narration_over_the_music_is_intelligible(full_hd_story, tmp_path):
 
 def test_every_visual_style_has_a_template_on_an_existing_image_style():
     from pipelines.media.keyframes import visual_styles
-    from pipelines.styles import load_styles
+    from pipelines.sdxl.styles import load_styles
 
     assert tuple(visual_styles()) == FEATURE.field("visualStyle").choices
     for style in visual_styles().values():
@@ -212,7 +213,8 @@ def test_keyframes_share_one_story_seed(tiny_story):
 
 
 def test_narration_that_comes_out_too_long_fails_before_the_pictures(tmp_path, monkeypatch):
-    from pipelines import PipelineError, story_video
+    from pipelines import PipelineError
+    from pipelines.features import story_video
 
     monkeypatch.setattr(story_video, "MAX_SECONDS", 3.0)
     ctx = RecordingContext(work_dir=tmp_path, models_dir=tmp_path)

@@ -1,0 +1,1 @@
+"""One module per feature: its declaration and its run function."""
