@@ -3,7 +3,7 @@
 The registry of features is `pipelines.registry` (importing this package does not load it).
 """
 
-from pipelines.declare import Feature, Field, Output, RunContext, RunResult
+from pipelines.declare import Feature, Field, Output, RunContext, RunResult, Services, TextModel
 from pipelines.errors import InputError, ModelNotFound, PipelineError
 
 __all__ = [
@@ -15,4 +15,6 @@ __all__ = [
     "PipelineError",
     "RunContext",
     "RunResult",
+    "Services",
+    "TextModel",
 ]

@@ -40,7 +40,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     step: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()  # strings for "choice"; allowed numbers for "int"
     labels: tuple[str, ...] = ()  # what the UI shows for each choice, in the same order
     max_length: int | None = None
     help: str = ""
@@ -52,6 +52,8 @@ class Field:
             raise ValueError(f"unknown field kind {self.kind!r} for {self.name}")
         if self.labels and len(self.labels) != len(self.choices):
             raise ValueError(f"{self.name}: one label per choice")
+        if self.choices and self.kind not in ("choice", "int"):
+            raise ValueError(f"{self.name}: only choice and int fields have choices")
 
     @property
     def api_name(self) -> str:
@@ -116,7 +118,11 @@ class Field:
                 raise InputError(self.api_name, f"must be one of {', '.join(self.choices)}")
             return value
         if self.kind in ("int", "float"):
-            return self._number(value)
+            number = self._number(value)
+            if self.choices and number not in self.choices:
+                allowed = ", ".join(str(c) for c in self.choices)
+                raise InputError(self.api_name, f"must be one of {allowed}, got {number}")
+            return number
         return self._image(value)
 
     def _image(self, value: Any) -> bytes:
@@ -175,6 +181,25 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
+@dataclass(frozen=True)
+class TextModel:
+    """An OpenAI-compatible chat server (Ollama, vLLM, llama.cpp, LM Studio)."""
+
+    url: str  # the base URL, e.g. http://127.0.0.1:11434/v1
+    model: str
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Services:
+    """Outside services a deployment configures; validation and runs may depend on them."""
+
+    text_model: TextModel | None = None
+
+
+NO_SERVICES = Services()
+
+
 class RunContext(Protocol):
     """What the worker hands a run function: where to write, how to report, which device."""
 
@@ -182,6 +207,7 @@ class RunContext(Protocol):
     models_dir: Path
     model_preset: str
     device: str
+    services: Services
 
     def progress(self, percent: float, stage: str, preview: Any = None) -> None:
         """Report progress; raises (e.g. when the job was cancelled) to stop the run."""
@@ -203,6 +229,8 @@ class RunResult:
 
 
 RunFn = Callable[[dict[str, Any], RunContext], RunResult]
+# A check over the cleaned inputs (and the configured services); raises InputError.
+CheckFn = Callable[[dict[str, Any], Services], None]
 
 
 @dataclass(frozen=True)
@@ -218,7 +246,7 @@ class Feature:
     cost: Callable[[dict[str, Any]], int]
     cost_rule: str
     run: RunFn | None = None
-    checks: tuple[Callable[[dict[str, Any]], None], ...] = ()
+    checks: tuple[CheckFn, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -237,7 +265,7 @@ class Feature:
     def defaults(self) -> dict[str, Any]:
         return {f.name: f.default for f in self.fields}
 
-    def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
+    def validate(self, raw: dict[str, Any], services: Services = NO_SERVICES) -> dict[str, Any]:
         """Clean inputs given by REST (camelCase) or Python (snake_case) names."""
         known = {f.api_name for f in self.fields} | {f.name for f in self.fields}
         unknown = sorted(k for k in raw if k not in known)
@@ -248,7 +276,7 @@ class Feature:
             value = raw.get(f.api_name, raw.get(f.name))
             cleaned[f.name] = f.coerce(value)
         for check in self.checks:
-            check(cleaned)
+            check(cleaned, services)
         return cleaned
 
     def json_schema(self) -> dict[str, Any]:

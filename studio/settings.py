@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     device: str = "auto"
     log_level: str = "INFO"
 
+    # An OpenAI-compatible chat server that writes lesson scripts from a topic (optional).
+    text_model_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama)
+    text_model: str = ""
+    text_model_key: str = ""
+
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""  # default: Stripe's own; point at stripe-mock or a local stand-in

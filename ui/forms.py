@@ -27,8 +27,8 @@ def field_component(
             info=info,
             elem_id=elem_id,
         )
-    if field.kind == "choice":
-        labels = field.labels or tuple(c.replace("-", " ").title() for c in field.choices)
+    if field.choices:  # a "choice" field, or an "int" field with allowed values
+        labels = field.labels or tuple(str(c).replace("-", " ").title() for c in field.choices)
         choices = list(zip(labels, field.choices, strict=True))
         return gr.Dropdown(choices=choices, value=value, label=label, info=info, elem_id=elem_id)
     if field.kind == "bool":

@@ -30,6 +30,7 @@ from studio.models import (
 from studio.storage import get_storage, job_key
 from studio.telemetry import CREDITS_SPENT, JOBS_FINISHED, JOBS_SUBMITTED
 from worker.broker import enqueue
+from worker.services import configured_services
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +199,6 @@ def _feature(feature_id: str):
 
 def _validate(feature, raw: dict[str, Any]) -> dict[str, Any]:
     try:
-        return feature.validate(raw)
+        return feature.validate(raw, configured_services())
     except InputError as exc:
         raise ValidationFailed(exc.message, field=exc.field) from None

@@ -18,7 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pipelines import PipelineError, RunResult
+from pipelines import PipelineError, RunResult, Services
+from pipelines.declare import NO_SERVICES
 from pipelines.registry import get_feature
 from studio.errors import JobCancelled, StudioError
 from studio.models import COMPLETED, FAILED, PENDING, PROCESSING, Job, utcnow
@@ -26,6 +27,7 @@ from studio.settings import get_settings
 from studio.storage import get_storage, job_key
 from studio.telemetry import GPU_MEMORY_PEAK_MB, JOB_SECONDS, QUEUE_WAIT_SECONDS
 from worker.jobs import finish
+from worker.services import configured_services
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ class JobContext:
     models_dir: Path
     model_preset: str
     device: str
+    services: Services = NO_SERVICES
     _last_write: float = field(default=0.0, repr=False)
 
     def progress(self, percent: float, stage: str, preview: Any = None) -> None:
@@ -173,6 +176,7 @@ def run_job(job_id: str) -> None:
                 models_dir=settings.resolved_models_dir,
                 model_preset=settings.model_preset,
                 device=settings.device,
+                services=configured_services(),
             )
             result = feature.run(_fetch_uploads(feature, job.params, ctx.work_dir), ctx)
             ctx.progress(100, "Saving results")

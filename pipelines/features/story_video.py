@@ -19,7 +19,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipelines.declare import Feature, Field, Output, RunContext, RunResult
+from pipelines.declare import (
+    NO_SERVICES,
+    Feature,
+    Field,
+    Output,
+    RunContext,
+    RunResult,
+    Services,
+)
 from pipelines.errors import InputError, PipelineError
 from pipelines.features.study_animation import VOICES
 from pipelines.media import tts
@@ -38,7 +46,7 @@ STAGES = {"voice": (0.0, 20.0), "music": (20.0, 25.0), "keyframes": (25.0, 60.0)
 RENDER = (60.0, 99.0)
 
 
-def check_length(inputs: dict[str, Any]) -> None:
+def check_length(inputs: dict[str, Any], services: Services = NO_SERVICES) -> None:
     """Reject a script whose narration would pass 180 s (cheap: words / measured rate)."""
     script, style = inputs["script"], inputs["voice_style"]
     title = TITLE_SECONDS if inputs.get("title") else 0.0

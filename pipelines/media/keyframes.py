@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pipelines.declare import RunContext
+from pipelines.declare import RunContext, Services
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,10 @@ class _SceneContext:
     def device(self) -> str:
         return self.parent.device
 
+    @property
+    def services(self) -> Services:
+        return self.parent.services
+
     def progress(self, percent: float, stage: str, preview: Any = None) -> None:
         share = self.low + (self.high - self.low) * max(0.0, min(100.0, percent)) / 100
         self.parent.progress(share, f"{self.stage}: {stage}", preview)
@@ -82,7 +86,7 @@ def generate_keyframes(
     progress_range: tuple[float, float] = (0.0, 100.0),
 ) -> list[Path]:
     """keyframe_01.png … in ctx.work_dir, one per text, through pipelines.sdxl."""
-    from pipelines.sdxl.generate import generate_images
+    from pipelines.sdxl.generate import GenerationRequest, generate
 
     visual = visual_styles()[style]
     low, high = progress_range
@@ -94,17 +98,16 @@ def generate_keyframes(
         start = low + span * (index - 1)
         stage = f"Keyframe {index}/{len(texts)}"
         scene_ctx = _SceneContext(ctx, folder, start, start + span, stage)
-        inputs = {
-            "prompt": visual.apply(text),
-            "style": visual.base_style,
-            "negative_prompt": visual.negative_prompt,
-            "width": size[0],
-            "height": size[1],
-            "steps": steps,
-            "num_images": 1,
-            "seed": seed,
-        }
-        result = generate_images(inputs, scene_ctx)
+        request = GenerationRequest(
+            prompt=visual.apply(text),
+            style=visual.base_style,
+            negative_prompt=visual.negative_prompt,
+            width=size[0],
+            height=size[1],
+            steps=steps,
+            seed=seed,
+        )
+        result = generate(request, scene_ctx)
         path = Path(ctx.work_dir) / f"keyframe_{index:02d}.png"
         shutil.move(str(result.outputs[0].path), path)
         shutil.rmtree(folder, ignore_errors=True)

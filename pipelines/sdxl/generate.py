@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import secrets
@@ -107,24 +108,128 @@ def _save_png(image: Any, path: Path, width: int, height: int, texts: dict[str, 
     image.save(path, format="PNG", pnginfo=info)
 
 
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One SDXL run: what to draw, how, and the file names to save it under.
+
+    Image generation, story keyframes and the wave-2 features all describe their pictures
+    with this, so the recipe chunks in every PNG are written by one function.
+    """
+
+    prompt: str
+    style: str = "realistic"  # a name in data/styles.json: a template around the prompt
+    negative_prompt: str = ""
+    width: int = 1024
+    height: int = 1024
+    steps: int = 30
+    count: int = 1
+    seed: int | None = None  # seed, seed+1, … for the images; random when None
+    guidance: float | None = None  # None: the model preset's own
+    scheduler: str = "default"
+    reference: Any = None  # a path, bytes or PIL image: image-to-image from it
+    strength: float = 0.6
+    name: str = "image"  # files are <name>_1.png, <name>_2.png, …
+
+    @classmethod
+    def from_inputs(cls, inputs: dict[str, Any]) -> GenerationRequest:
+        """The request the image_generation feature's cleaned inputs describe."""
+        strength = inputs.get("strength")
+        return cls(
+            prompt=inputs["prompt"],
+            style=inputs["style"],
+            negative_prompt=inputs.get("negative_prompt") or "",
+            width=int(inputs["width"]),
+            height=int(inputs["height"]),
+            steps=int(inputs["steps"]),
+            count=int(inputs.get("num_images") or 1),
+            seed=inputs.get("seed"),
+            guidance=inputs.get("guidance"),
+            scheduler=inputs.get("scheduler") or "default",
+            reference=inputs.get("reference_image"),
+            strength=0.6 if strength is None else float(strength),
+        )
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What made one image; written into its PNG in two forms from this one record."""
+
+    request: GenerationRequest
+    full_prompt: str
+    full_negative: str
+    guidance: float
+    sampler: str
+    seed: int
+    model: str
+    model_hash: str
+    index: int
+
+    @property
+    def strength(self) -> float | None:
+        return self.request.strength if self.request.reference is not None else None
+
+    def studio(self) -> dict[str, Any]:
+        """The `studio` JSON chunk: every setting, in the REST API's names (loads back)."""
+        r = self.request
+        return {
+            "prompt": r.prompt,
+            "negativePrompt": r.negative_prompt,
+            "style": r.style,
+            "fullPrompt": self.full_prompt,
+            "fullNegativePrompt": self.full_negative,
+            "width": r.width,
+            "height": r.height,
+            "steps": r.steps,
+            "guidance": self.guidance,
+            "scheduler": r.scheduler,
+            "sampler": self.sampler,
+            "seed": self.seed,
+            "strength": self.strength,
+            "reference": r.reference is not None,
+            "model": self.model,
+            "modelHash": self.model_hash,
+            "index": self.index,
+        }
+
+    def texts(self) -> dict[str, str]:
+        """Both PNG text chunks: AUTOMATIC1111's `parameters` and the `studio` JSON."""
+        r = self.request
+        parameters = a1111_parameters(
+            self.full_prompt,
+            self.full_negative,
+            steps=r.steps,
+            sampler=self.sampler,
+            guidance=self.guidance,
+            seed=self.seed,
+            width=r.width,
+            height=r.height,
+            model=self.model,
+            model_hash=self.model_hash,
+            strength=self.strength,
+        )
+        return {"parameters": parameters, "studio": json.dumps(self.studio())}
+
+
 def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
-    """Generate inputs["num_images"] PNGs into ctx.work_dir; see the module docstring."""
+    """The image_generation feature: its inputs as a request."""
+    return generate(GenerationRequest.from_inputs(inputs), ctx)
+
+
+def generate(request: GenerationRequest, ctx: RunContext) -> RunResult:
+    """Generate request.count PNGs into ctx.work_dir, each with its recipe chunks."""
     from pipelines.sdxl import runtime
 
     # 1. Prompt: the style's template around the user's words, negatives merged.
-    prompt, negative = load_styles()[inputs["style"]].apply(
-        inputs["prompt"], inputs.get("negative_prompt") or ""
-    )
-    width, height = int(inputs["width"]), int(inputs["height"])
-    steps, count = int(inputs["steps"]), int(inputs.get("num_images") or 1)
-    seeds = seed_list(inputs.get("seed"), count)
-    reference = _reference(inputs.get("reference_image"), width, height)
-    strength = float(inputs.get("strength") if inputs.get("strength") is not None else 0.6)
+    prompt, negative = load_styles()[request.style].apply(request.prompt, request.negative_prompt)
+    width, height, steps = request.width, request.height, request.steps
+    seeds = seed_list(request.seed, request.count)
+    reference = _reference(request.reference, width, height)
+    strength = request.strength
 
     # 2. Model: resolved by preset, loaded once and kept in the cache.
     ctx.progress(0.0, f"Loading model {active_preset(ctx.model_preset, ctx.models_dir)}…")
     model = resolve_model(ctx.model_preset, ctx.models_dir)
-    guidance = model.guidance if inputs.get("guidance") is None else float(inputs["guidance"])
+    guidance = model.guidance if request.guidance is None else float(request.guidance)
     device, dtype = runtime.pick_device(ctx.device)
     try:
         runtime.reset_peak_memory(device)
@@ -132,10 +237,9 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
         ctx.progress(STEP_START, "Generating")
         with loaded.lock:
             # 3. Sampler and memory plan for this job (the pipeline is shared: set both each time).
-            scheduler_name = inputs.get("scheduler") or "default"
-            loaded.pipe.scheduler = scheduler_for(scheduler_name, loaded.default_scheduler)
-            plan = runtime.prepare_for_size(loaded, width, height, count)
-            sampler = load_samplers()[scheduler_name].a1111 or SAMPLER_NAMES.get(
+            loaded.pipe.scheduler = scheduler_for(request.scheduler, loaded.default_scheduler)
+            plan = runtime.prepare_for_size(loaded, width, height, request.count)
+            sampler = load_samplers()[request.scheduler].a1111 or SAMPLER_NAMES.get(
                 type(loaded.pipe.scheduler).__name__, "Euler"
             )
             # 4. Denoise (text-to-image, or image-to-image from the reference).
@@ -149,48 +253,17 @@ def generate_images(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
                 images, seconds_per_step = _denoise(
                     loaded.img2img(), model, ctx, job, image=reference, strength=strength
                 )
-        # 5. Save each image with its recipe (A1111 text + full JSON).
+        # 5. Save each image with its recipe.
         ctx.progress(96.0, "Saving images")
         digest = model_hash(model)
         outputs = []
         for index, (image, seed) in enumerate(zip(images, seeds, strict=True), start=1):
-            name = f"image_{index}.png"
-            studio = {
-                "prompt": inputs["prompt"],
-                "negativePrompt": inputs.get("negative_prompt") or "",
-                "style": inputs["style"],
-                "fullPrompt": prompt,
-                "fullNegativePrompt": negative,
-                "width": width,
-                "height": height,
-                "steps": steps,
-                "guidance": guidance,
-                "scheduler": scheduler_name,
-                "sampler": sampler,
-                "seed": seed,
-                "strength": strength if reference is not None else None,
-                "reference": reference is not None,
-                "model": model.preset,
-                "modelHash": digest,
-                "index": index,
-            }
-            parameters = a1111_parameters(
-                prompt,
-                negative,
-                steps=steps,
-                sampler=sampler,
-                guidance=guidance,
-                seed=seed,
-                width=width,
-                height=height,
-                model=model.preset,
-                model_hash=digest,
-                strength=strength if reference is not None else None,
+            recipe = Recipe(
+                request, prompt, negative, guidance, sampler, seed, model.preset, digest, index
             )
-            path = Path(ctx.work_dir) / name
-            texts = {"parameters": parameters, "studio": json.dumps(studio)}
-            _save_png(image, path, width, height, texts)
-            outputs.append(Output(name, path, "image/png"))
+            path = Path(ctx.work_dir) / f"{request.name}_{index}.png"
+            _save_png(image, path, width, height, recipe.texts())
+            outputs.append(Output(path.name, path, "image/png"))
         metrics = {
             "device": device,
             "dtype": str(dtype).removeprefix("torch."),
@@ -222,14 +295,19 @@ class Denoise:
     seeds: list[int]
 
 
-def _reference(path: Any, width: int, height: int) -> Any:
+def _reference(source: Any, width: int, height: int) -> Any:
     """The reference image upright, in RGB, cropped to the output's aspect and sized to it."""
-    if not path:
+    if source is None or (isinstance(source, str | bytes) and not source):
         return None
     from PIL import Image, ImageOps
 
-    with Image.open(path) as image:
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+    if isinstance(source, Image.Image):
+        upright = ImageOps.exif_transpose(source).convert("RGB")
+    else:
+        if isinstance(source, bytes | bytearray):
+            source = io.BytesIO(source)
+        with Image.open(source) as image:
+            upright = ImageOps.exif_transpose(image).convert("RGB")
     return ImageOps.fit(upright, (width, height), Image.Resampling.LANCZOS)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from pipelines.declare import NO_SERVICES, Services
+
 
 @dataclass
 class RecordingContext:
@@ -20,6 +22,7 @@ class RecordingContext:
     models_dir: Path
     model_preset: str = "tiny"
     device: str = "cpu"
+    services: Services = NO_SERVICES
     calls: list[tuple[float, str]] = field(default_factory=list)
     on_progress: Callable[[float, str], None] | None = None
     on_preview: Callable[[Any], None] | None = None
