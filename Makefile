@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH := $(shell grep -E '^torch==' requirements.txt)
 S3RVER := .tools/node_modules/.bin/s3rver
+PYRIGHT := .tools/node_modules/.bin/pyright
 
 .PHONY: install install-dev run worker test lint format services bench clean
 
@@ -13,6 +14,7 @@ $(BIN)/python:
 
 # torch goes in first and pinned: an unpinned torch (pulled in by diffusers) is a multi-GB CUDA build.
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt | $(BIN)/python
+	@bash scripts/system_packages.sh
 	$(BIN)/pip install -q "$(TORCH)"
 	$(BIN)/pip install -q -r requirements.txt
 	$(BIN)/pip install -q --no-deps -r requirements-nodeps.txt
@@ -36,17 +38,20 @@ worker: install
 $(S3RVER):
 	npm install --no-audit --no-fund --prefix .tools s3rver@3.7.1
 
+# The type checker for ui/ api/ worker/ studio/ billing/ (pyrightconfig.json).
+$(PYRIGHT):
+	npm install --no-audit --no-fund --prefix .tools pyright@1.1.407
+
 services: $(S3RVER)
 	@bash scripts/test_services.sh
 
-test: install-dev services
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint services
 	$(BIN)/pytest
 
-lint: install-dev
+lint: install-dev $(PYRIGHT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(PYRIGHT)
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -17,6 +17,7 @@ from fastapi import FastAPI  # noqa: E402
 
 from api import API_PREFIX, build_router, install_error_handlers  # noqa: E402
 from api.routes.system import metrics_router  # noqa: E402
+from billing.schema import create_all_tables  # noqa: E402
 from studio.db import init_database  # noqa: E402
 from studio.logs import configure_logging  # noqa: E402
 from studio.settings import get_settings  # noqa: E402
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     init_database(settings.resolved_database_url)
+    create_all_tables()
     app = FastAPI(
         title="AI Studio API",
         version="1.0",

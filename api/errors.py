@@ -20,11 +20,13 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
     return {"error": error}
 
 
-async def _studio_error(request: Request, exc: StudioError) -> JSONResponse:
+async def _studio_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StudioError)  # registered for StudioError only
     return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status)
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for it only
     first = exc.errors()[0] if exc.errors() else {}
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(location) or None

@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def configure_studio(data_dir: Path, models_dir: Path, **env: str) -> None:
     """Point the studio at a fresh data dir (SQLite queue unless env says otherwise)."""
+    from billing.schema import create_all_tables
     from studio.db import close_database, init_database
     from studio.settings import get_settings, reset_settings
     from worker.broker import reset_broker
@@ -32,6 +33,7 @@ def configure_studio(data_dir: Path, models_dir: Path, **env: str) -> None:
     close_database()
     reset_broker()
     init_database(get_settings().resolved_database_url)
+    create_all_tables()
 
 
 def new_user():

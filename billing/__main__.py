@@ -12,6 +12,7 @@ import sys
 import uuid
 
 from billing.ledger import balance, grant
+from billing.schema import create_all_tables
 from studio.accounts import normalise_email
 from studio.db import init_database
 from studio.errors import ValidationFailed
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     init_database(settings.resolved_database_url)
+    create_all_tables()
 
     user = User.get_or_none(User.email == email)
     if user is None:

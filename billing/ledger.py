@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from peewee import IntegrityError, fn
+from peewee import SQL, IntegrityError, fn
 
 from studio.db import database
 from studio.errors import InsufficientCredits
@@ -74,7 +74,7 @@ def history(user_id: int, limit: int = 100, offset: int = 0) -> list[LedgerEntry
     return list(
         LedgerEntry.select()
         .where(LedgerEntry.user == user_id)
-        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        .order_by(LedgerEntry.created_at.desc(), SQL("id DESC"))
         .limit(limit)
         .offset(offset)
     )

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import stripe
 
@@ -25,7 +25,6 @@ from billing.payments_model import (
     PENDING,
     PROCESSING,
     Payment,
-    ensure_tables,
 )
 from studio.db import is_postgres, write_transaction
 from studio.errors import NotFound, ServiceUnavailable, StudioError, ValidationFailed
@@ -122,7 +121,7 @@ def _require_configured() -> None:
 def _stripe_client(secret_key: str, api_base: str) -> stripe.StripeClient:
     # A client of our own rather than the library's globals, so the key and API base
     # (stripe-mock, a test stand-in) never leak between settings or threads.
-    base_addresses = {"api": api_base} if api_base else None
+    base_addresses: Any = {"api": api_base} if api_base else None
     return stripe.StripeClient(secret_key, base_addresses=base_addresses, max_network_retries=2)
 
 
@@ -135,7 +134,6 @@ def create_checkout(user: User, package_id: str) -> Payment:
     """Open a Stripe Checkout Session for a package; a pending payment row records it."""
     _require_configured()
     package = get_package(package_id)
-    ensure_tables()
     payment = Payment.create(
         user=user.id,
         package=package.id,
@@ -169,7 +167,7 @@ def create_checkout(user: User, package_id: str) -> Payment:
     try:
         # The key makes the library's own retries (and any replay of this call) one session.
         session = _client().v1.checkout.sessions.create(
-            params=params, options={"idempotency_key": f"checkout:{payment.id}"}
+            params=cast(Any, params), options={"idempotency_key": f"checkout:{payment.id}"}
         )
     except stripe.StripeError as exc:
         Payment.delete_by_id(payment.id)
@@ -241,7 +239,6 @@ def handle_webhook(payload: bytes | str, signature: str | None) -> str:
     if not secret:
         raise ServiceUnavailable(NOT_CONFIGURED)
     event = verify_event(payload, signature, secret)
-    ensure_tables()
     kind, obj = event["type"], event["data"]["object"]
     if kind in SESSION_EVENTS:
         outcome = _apply_session_event(kind, obj)
@@ -344,7 +341,6 @@ def _record_invoice(invoice: dict[str, Any]) -> str:
 
 def list_payments(user: User, limit: int = 50, offset: int = 0) -> list[Payment]:
     """The user's payments, newest first."""
-    ensure_tables()
     return list(
         Payment.select()
         .where(Payment.user == user.id)
@@ -356,7 +352,6 @@ def list_payments(user: User, limit: int = 50, offset: int = 0) -> list[Payment]
 
 def get_payment(user: User, payment_id: str) -> Payment:
     """One of the user's payments; NotFound for anyone else's."""
-    ensure_tables()
     payment = Payment.get_or_none((Payment.id == payment_id) & (Payment.user == user.id))
     if payment is None:
         raise NotFound("no such payment", field="payment")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 from peewee import (
     CharField,
-    DatabaseError,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
-from studio.db import database
 from studio.models import BaseModel, User, new_id, utcnow
 
 # A payment's life: pending (Checkout open) → paid, or processing (Checkout completed, the
@@ -24,6 +20,7 @@ PAYMENT_STATES = (PENDING, PROCESSING, PAID, FAILED, EXPIRED)
 
 class Payment(BaseModel):
     id = CharField(primary_key=True, max_length=32, default=new_id)
+    user_id: int
     user = ForeignKeyField(User, backref="payments", on_delete="CASCADE")
     package = CharField(max_length=50)
     package_name = CharField(max_length=100)
@@ -40,30 +37,3 @@ class Payment(BaseModel):
 
     class Meta:
         table_name = "payments"
-
-
-_lock = threading.Lock()
-_ready_for: object | None = None
-
-
-def ensure_tables() -> None:
-    """Create the payments table once per database connection target.
-
-    studio.db creates only studio's own tables; this keeps studio free of billing. Keyed on the
-    underlying database object, which init_database replaces whenever the URL changes.
-    """
-    global _ready_for
-    target = database.obj
-    if target is None or target is _ready_for:
-        return
-    with _lock:
-        if target is _ready_for:
-            return
-        try:
-            database.create_tables([Payment], safe=True)
-        except DatabaseError:
-            # Another process may have created it at the same moment (PostgreSQL can report
-            # that as a duplicate type even with IF NOT EXISTS).
-            if not database.table_exists(Payment._meta.table_name):
-                raise
-        _ready_for = target

@@ -46,6 +46,7 @@ class Field:
     help: str = ""
     multiline: bool = False
     placeholder: str = ""
+    preview: str = ""  # "voice" or "music": the UI offers to hear the chosen value
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -214,6 +215,41 @@ class RunContext(Protocol):
 
 
 @dataclass
+class SubContext:
+    """A RunContext for one part of a run: its own folder and a slice of the progress bar.
+
+    A recipe that calls another (keyframes through the SDXL recipe, say) hands it one, so the
+    inner recipe's 0–100 % lands inside [low, high] of the job's bar under `stage`.
+    """
+
+    parent: RunContext
+    work_dir: Path
+    low: float
+    high: float
+    stage: str
+
+    @property
+    def models_dir(self) -> Path:
+        return self.parent.models_dir
+
+    @property
+    def model_preset(self) -> str:
+        return self.parent.model_preset
+
+    @property
+    def device(self) -> str:
+        return self.parent.device
+
+    @property
+    def services(self) -> Services:
+        return self.parent.services
+
+    def progress(self, percent: float, stage: str, preview: Any = None) -> None:
+        share = self.low + (self.high - self.low) * max(0.0, min(100.0, percent)) / 100
+        self.parent.progress(share, f"{self.stage}: {stage}", preview)
+
+
+@dataclass
 class Output:
     """One file a run produced, in ctx.work_dir."""
 
@@ -247,6 +283,9 @@ class Feature:
     cost_rule: str
     run: RunFn | None = None
     checks: tuple[CheckFn, ...] = ()
+    # What the UI needs to know, declared here so it never tests a feature id:
+    loads_recipe: bool = False  # its PNGs carry their settings: offer to load one into the form
+    test_model_defaults: dict[str, Any] = field(default_factory=dict)  # quick values on `tiny`
 
     @property
     def available(self) -> bool:

@@ -11,20 +11,20 @@ from peewee import IntegrityError
 
 from studio.errors import AuthError, Conflict, NotFound, ValidationFailed
 from studio.models import User
+from studio.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-BCRYPT_ROUNDS = 12
 MIN_PASSWORD_BYTES = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores anything past 72 bytes: refuse rather than truncate
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @cache
-def _dummy_hash() -> bytes:
+def _dummy_hash(rounds: int) -> bytes:
     """A real hash at full cost, checked when the email is unknown, so a login takes the same
     time whether or not the account exists."""
-    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(BCRYPT_ROUNDS))
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds))
 
 
 def normalise_email(email: str) -> str:
@@ -53,7 +53,7 @@ def hash_password(password: str) -> str:
     """A bcrypt hash of a password that follows the rules (slow on purpose: do it outside
     transactions)."""
     raw = check_password_rules(password)
-    return bcrypt.hashpw(raw, bcrypt.gensalt(BCRYPT_ROUNDS)).decode()
+    return bcrypt.hashpw(raw, bcrypt.gensalt(get_settings().bcrypt_rounds)).decode()
 
 
 def create_user(email: str, password_hash: str) -> User:
@@ -76,7 +76,7 @@ def authenticate(email: str, password: str) -> User:
         email = ""
     user = User.get_or_none(User.email == email) if email else None
     raw = (password or "").encode("utf-8")[:MAX_PASSWORD_BYTES]
-    hashed = user.password_hash.encode() if user else _dummy_hash()
+    hashed = user.password_hash.encode() if user else _dummy_hash(get_settings().bcrypt_rounds)
     if not bcrypt.checkpw(raw, hashed) or user is None:
         raise AuthError("wrong email or password")
     return user

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from peewee import (
+    DatabaseError,
     DatabaseProxy,
     InterfaceError,
+    Model,
     OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
@@ -31,7 +34,7 @@ SQLITE_PRAGMAS = {
 
 
 def init_database(url: str) -> None:
-    """Connect the models to the database at `url` and create missing tables."""
+    """Connect the models to the database at `url` (tables: billing.schema.create_all_tables)."""
     global _url
     with _lock:
         if _url == url:
@@ -49,11 +52,19 @@ def init_database(url: str) -> None:
             )
         database.initialize(db)
         _url = url
-        from studio.models import ALL_MODELS
-
-        with database.connection_context():
-            database.create_tables(ALL_MODELS, safe=True)
         logger.info("database ready: %s", db.__class__.__name__)
+
+
+def create_tables(models: Sequence[type[Model]]) -> None:
+    """Create the missing tables for `models` (peewee's way: once, at start-up)."""
+    with database.connection_context():
+        try:
+            database.create_tables(models, safe=True)
+        except DatabaseError:
+            # Another process created them at the same moment (PostgreSQL can report that
+            # as a duplicate type even with IF NOT EXISTS).
+            if not all(database.table_exists(m._meta.table_name) for m in models):
+                raise
 
 
 class ReconnectingPostgresqlDatabase(ReconnectMixin, PostgresqlDatabase):

@@ -56,6 +56,7 @@ class BaseModel(Model):
 
 
 class User(BaseModel):
+    id: int  # peewee's implicit auto-increment key, declared for type checkers
     email = CharField(unique=True, max_length=254)
     password_hash = CharField(max_length=100)
     # A cached balance for the conditional debit; the ledger is the record and
@@ -69,6 +70,8 @@ class User(BaseModel):
 
 
 class LedgerEntry(BaseModel):
+    id: int
+    user_id: int  # the foreign key's column, as peewee exposes it
     user = ForeignKeyField(User, backref="ledger", on_delete="CASCADE")
     amount = IntegerField()
     reason = CharField(max_length=200)
@@ -82,17 +85,18 @@ class LedgerEntry(BaseModel):
 
 class Job(BaseModel):
     id = CharField(primary_key=True, max_length=32, default=new_id)
+    user_id: int
     user = ForeignKeyField(User, backref="jobs", on_delete="CASCADE")
     feature = CharField(max_length=50)
     status = CharField(max_length=20, default=PENDING, index=True)
-    params = JSONText(default=dict)
+    params: Any = JSONText(default=dict)
     credits_charged = IntegerField()
     progress = FloatField(default=0.0)
     stage = CharField(max_length=200, default="Queued")
     preview = TextField(null=True)  # storage key of the latest preview image
     error = TextField(null=True)
-    outputs = JSONText(default=list)  # [{name, key, contentType, size}]
-    metrics = JSONText(default=dict)
+    outputs: Any = JSONText(default=list)  # [{name, key, contentType, size}]
+    metrics: Any = JSONText(default=dict)
     attempts = IntegerField(default=0)
     worker_id = CharField(null=True, max_length=100)
     lease_expires_at = DateTimeField(null=True, index=True)

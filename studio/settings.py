@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     stripe_api_base: str = ""  # default: Stripe's own; point at stripe-mock or a local stand-in
 
     signup_credits: int = 50
+    bcrypt_rounds: int = 12  # the cost of a password hash; tests lower it, nothing else should
     token_days: float = 7.0
     download_url_seconds: int = 3600
     queue_name: str = "studio"

@@ -111,7 +111,7 @@ class S3Storage:
         if not self.bucket:
             raise ValueError("STUDIO_STORAGE_URL needs a bucket: s3://KEY:SECRET@host:port/bucket")
         self.client = Minio(
-            f"{parsed.hostname}:{parsed.port}" if parsed.port else parsed.hostname,
+            f"{parsed.hostname}:{parsed.port}" if parsed.port else parsed.hostname or "",
             access_key=unquote(parsed.username or ""),
             secret_key=unquote(parsed.password or ""),
             secure=options.get("secure", "true").lower() not in ("false", "0", "no"),
@@ -151,7 +151,8 @@ class S3Storage:
 
     def delete_prefix(self, prefix: str) -> None:
         for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
-            self.client.remove_object(self.bucket, obj.object_name)
+            if obj.object_name:
+                self.client.remove_object(self.bucket, obj.object_name)
 
     def url(self, key: str, seconds: int) -> str:
         return self.client.presigned_get_object(

@@ -15,6 +15,9 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Cheap password hashes for the hundreds of test accounts (live servers inherit this);
+# tests/studio/test_accounts.py checks the real cost of 12.
+os.environ.setdefault("STUDIO_BCRYPT_ROUNDS", "4")
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -50,6 +53,7 @@ def models_dir(tmp_path_factory) -> Path:
 
 def configure(monkeypatch, **env: str) -> None:
     """Point the studio at new settings and forget every cached connection."""
+    from billing.schema import create_all_tables
     from studio.db import close_database, init_database
     from studio.settings import get_settings, reset_settings
     from worker.broker import reset_broker
@@ -60,6 +64,7 @@ def configure(monkeypatch, **env: str) -> None:
     close_database()
     reset_broker()
     init_database(get_settings().resolved_database_url)
+    create_all_tables()
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def submit_endpoint(feature: Feature):
     params = [inspect.Parameter("token", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)]
     annotations: dict[str, Any] = {"token": str, "return": dict}
     for f in ordered:
-        hint = Literal[f.choices] if f.choices else _TYPES[f.kind]
+        hint: Any = Literal[f.choices] if f.choices else _TYPES[f.kind]
         if not f.required:
             hint = hint | None
         default = inspect.Parameter.empty if f.required else f.default

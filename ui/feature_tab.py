@@ -28,10 +28,8 @@ WATCH_SECONDS = 3600  # a browser watches a job this long; the job itself goes o
 
 
 def _preset_defaults(feature: Feature) -> dict[str, Any]:
-    """Quick defaults while the tiny test model is in use (30 steps at 1024² take ~50 s here)."""
-    if not tiny_in_use() or feature.id != "image_generation":
-        return {}
-    return {"width": 512, "height": 512, "steps": 4}
+    """The feature's quick defaults while the tiny test model is in use."""
+    return feature.test_model_defaults if tiny_in_use() else {}
 
 
 def _style_preview(name: str) -> str:
@@ -61,7 +59,7 @@ def feature_tab(
     components = build_form(feature, _preset_defaults(feature))
     _extras(feature, components)
     if feature.available:
-        add_media_previews(components)
+        add_media_previews(feature, components)
     cost = gr.Markdown(cost_text(feature, feature.defaults()))
     with gr.Row():
         run_btn = gr.Button(
@@ -142,7 +140,9 @@ def feature_tab(
         api_name=f"ui_cancel_{feature.id}",
         api_visibility="private",
     )
-    priced = [c for f, c in components.items() if feature.field(f).kind in ("int", "choice")]
+    priced: list[Any] = [
+        c for f, c in components.items() if feature.field(f).kind in ("int", "choice")
+    ]
     if priced:
 
         def update_cost(values: dict) -> str:
@@ -161,7 +161,7 @@ def feature_tab(
 
 def _extras(feature: Feature, components: dict[str, gr.components.Component]) -> None:
     """Helpers beside the form: a style preview and loading settings from a studio PNG."""
-    style = components.get("style")
+    style: Any = components.get("style")
     if style is not None and feature.field("style").choices == tuple(load_styles()):
         preview = gr.Markdown(_style_preview(feature.field("style").default))
         style.change(
@@ -171,7 +171,7 @@ def _extras(feature: Feature, components: dict[str, gr.components.Component]) ->
             api_name=f"ui_style_{feature.id}",
             api_visibility="private",
         )
-    if feature.id == "image_generation":  # the one feature whose PNGs carry a full recipe
+    if feature.loads_recipe:
         with gr.Accordion("Load the settings of an image made here", open=False):
             png = gr.File(label="A PNG from AI Studio", file_types=[".png"])
         fields = list(components.values())

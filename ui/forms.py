@@ -137,7 +137,10 @@ def recipe_from_png(path: str) -> dict[str, Any]:
 
     from PIL import Image
 
-    with Image.open(uploaded_path(path, "png")) as image:
+    upload = uploaded_path(path, "png")
+    if upload is None:
+        return {}
+    with Image.open(upload) as image:
         text = getattr(image, "text", {}).get("studio")
     if not text:
         raise gr.Error("This PNG carries no AI Studio settings.")

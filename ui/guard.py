@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 import gradio as gr
 
@@ -16,6 +16,9 @@ from studio.tokens import user_from_token
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def as_gr_error(exc: Exception) -> gr.Error:
     if isinstance(exc, StudioError):
@@ -25,11 +28,15 @@ def as_gr_error(exc: Exception) -> gr.Error:
     return gr.Error(message, title="Not done")
 
 
-def shown_to_user(fn: Callable) -> Callable:
-    """Re-raise studio and input errors as gr.Error so the user (or API client) sees them."""
+def shown_to_user(fn: Callable[P, R]) -> Callable[P, R]:
+    """Re-raise studio and input errors as gr.Error so the user (or API client) sees them.
+
+    The wrapper keeps fn's signature (ParamSpec), so type checkers see each handler's own
+    parameters and Gradio reads the same signature through functools.wraps.
+    """
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except (StudioError, InputError) as exc:

@@ -13,7 +13,7 @@ from ui.files import local_input, local_outputs
 from ui.forms import form_updates
 from ui.guard import require_user, shown_to_user
 from ui.status import badge_text
-from worker.jobs import cancel, get_job, list_jobs
+from worker.jobs import cancel, get_job, list_jobs, rerun
 
 HISTORY_COLUMNS = ["Job id", "Feature", "Status", "Progress %", "Credits", "Created (UTC)", "Stage"]
 LEDGER_COLUMNS = ["When (UTC)", "Credits", "Reason", "Job id"]
@@ -102,7 +102,7 @@ def history_tab(
         return f"Job is {job.status}: {job.stage}", _history_rows(user), badge_text(user)
 
     @shown_to_user
-    def rerun(token_value: str, job_id: str):
+    def rerun_selected(token_value: str, job_id: str):
         user = require_user(token_value)
         job = rerun(user, job_id.strip())
         return job.id, f"Re-run queued as job `{job.id}`.", _history_rows(user), badge_text(user)
@@ -122,17 +122,36 @@ def history_tab(
         updates = form_updates(feature, forms[feature.id], params)
         return {tabs: gr.Tabs(selected=feature.id), **updates}
 
-    private = {"api_visibility": "private"}
-    remix_btn.click(remix, [token, selected], [tabs, *form_fields], api_name="ui_remix", **private)
-    refresh_btn.click(refresh, token, [table, ledger, badge], api_name="ui_history", **private)
-    table.select(pick, None, selected, api_name="ui_pick_job", **private)
+    remix_btn.click(
+        remix,
+        [token, selected],
+        [tabs, *form_fields],
+        api_name="ui_remix",
+        api_visibility="private",
+    )
+    refresh_btn.click(
+        refresh, token, [table, ledger, badge], api_name="ui_history", api_visibility="private"
+    )
+    table.select(pick, None, selected, api_name="ui_pick_job", api_visibility="private")
     open_btn.click(job_result, [token, selected], job_files, api_name="job_result").then(
-        show, [token, selected], [details, gallery], api_name="ui_show_job", **private
+        show,
+        [token, selected],
+        [details, gallery],
+        api_name="ui_show_job",
+        api_visibility="private",
     )
     cancel_btn.click(
-        cancel_selected, [token, selected], [details, table, badge], api_name="ui_cancel", **private
+        cancel_selected,
+        [token, selected],
+        [details, table, badge],
+        api_name="ui_cancel",
+        api_visibility="private",
     )
     rerun_btn.click(
-        rerun, [token, selected], [selected, details, table, badge], api_name="ui_rerun", **private
+        rerun_selected,
+        [token, selected],
+        [selected, details, table, badge],
+        api_name="ui_rerun",
+        api_visibility="private",
     )
     return refresh, token, [table, ledger, badge]

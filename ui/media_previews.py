@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 import gradio as gr
+from gradio.components import Component
+from gradio.context import Context
 
-from pipelines import PipelineError
+from pipelines import Feature, PipelineError
 from pipelines.media.previews import preview_music, preview_voice
 from studio.settings import get_settings
 
@@ -34,27 +36,34 @@ def _music(mood: str) -> tuple[int, Any] | None:
         raise gr.Error(str(exc), title="No preview") from exc
 
 
-PREVIEWS = (
-    # (form field, button, audio label, handler, API name)
-    ("voice_style", "Preview voice", "Voice preview", _voice, "preview_voice"),
-    ("background_music", "Preview music", "Music preview", _music, "preview_music"),
-)
+PREVIEWS = {
+    # Field.preview → (button, audio label, handler, API name)
+    "voice": ("Preview voice", "Voice preview", _voice, "preview_voice"),
+    "music": ("Preview music", "Music preview", _music, "preview_music"),
+}
+_public: set[tuple[int, str]] = set()  # (Blocks, API name): each public endpoint once
 
 
-def add_media_previews(components: dict[str, gr.components.Component]) -> None:
-    """Add "Preview voice" / "Preview music" buttons for the voice_style and background_music
-    fields present in components; call inside the tab, after the form is built."""
-    for field, button_text, audio_label, handler, api_name in PREVIEWS:
-        if field not in components:
+def add_media_previews(feature: Feature, components: dict[str, Component]) -> None:
+    """A preview button beside each field the feature declares a preview for; call inside
+    the tab, after the form is built."""
+    for f in feature.fields:
+        if f.preview not in PREVIEWS or f.name not in components:
             continue
+        button_text, audio_label, handler, api_name = PREVIEWS[f.preview]
         with gr.Row():
             button = gr.Button(button_text, size="sm", variant="secondary")
             audio = gr.Audio(label=audio_label, type="numpy", interactive=False)
+        # The first tab with this preview publishes it for gradio_client; the others are
+        # the same function behind their own private names.
+        key = (id(Context.root_block), api_name)
+        public = key not in _public
+        _public.add(key)
         button.click(
             handler,
-            inputs=components[field],
+            inputs=components[f.name],
             outputs=audio,
-            api_name=api_name,
-            api_visibility="public",
+            api_name=api_name if public else f"ui_{api_name}_{feature.id}",
+            api_visibility="public" if public else "private",
             **PREVIEW_LIMIT,
         )

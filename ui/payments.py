@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 MAX_POLLS = 150  # stop watching after about five minutes; "Refresh" still works
 WAITING = (PENDING, PROCESSING)
-PRIVATE = {"api_visibility": "private"}
 # Runs in the browser after the server answered with the Checkout URL.
 REDIRECT_JS = "(url) => { if (url) { window.location.assign(url); } }"
 
@@ -134,14 +133,14 @@ def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
             token,
             [checkout_url, checkout_link, status, watching],
             api_name=f"ui_buy_{package_id}",
-            **PRIVATE,
+            api_visibility="private",
         ).success(
             None,
             checkout_url,
             None,
             js=REDIRECT_JS,
             api_name=f"ui_open_checkout_{package_id}",
-            **PRIVATE,
+            api_visibility="private",
         )
 
     def show(
@@ -195,10 +194,18 @@ def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
         [token, announced],
         [*outputs, announced],
         api_name="ui_payment_return",
-        **PRIVATE,
+        api_visibility="private",
     )
-    timer.tick(poll, [token, watching, polls], outputs, api_name="ui_payment_poll", **PRIVATE)
-    refresh_btn.click(refresh, [token, watching], outputs, api_name="ui_payment_refresh", **PRIVATE)
+    timer.tick(
+        poll,
+        [token, watching, polls],
+        outputs,
+        api_name="ui_payment_poll",
+        api_visibility="private",
+    )
+    refresh_btn.click(
+        refresh, [token, watching], outputs, api_name="ui_payment_refresh", api_visibility="private"
+    )
 
 
 @shown_to_user

@@ -1,6 +1,7 @@
 """The Huey broker: SQLite in the data dir by default, Redis by URL.
 
-The queue only carries job ids to one generic task; the job row is the truth.
+The broker object only; the task it carries is registered in worker/tasks.py, so
+nothing imports in a circle. The queue only carries job ids; the job row is the truth.
 """
 
 from __future__ import annotations
@@ -16,13 +17,6 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _huey: Huey | None = None
-_task = None
-
-
-def _run_job(job_id: str) -> None:
-    from worker.runner import run_job  # the runner imports pipelines; load it in workers only
-
-    run_job(job_id)
 
 
 def _open(url: str, name: str) -> Huey:
@@ -36,22 +30,15 @@ def _open(url: str, name: str) -> Huey:
 
 
 def get_huey() -> Huey:
-    """The process-wide Huey instance with the run_job task registered."""
-    global _huey, _task
+    """The process-wide Huey instance."""
+    global _huey
     with _lock:
         if _huey is None:
             settings = get_settings()
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             _huey = _open(settings.resolved_queue_url, settings.queue_name)
-            _task = _huey.task(name="run_job")(_run_job)
             logger.info("queue ready: %s", type(_huey).__name__)
         return _huey
-
-
-def enqueue(job_id: str) -> None:
-    """Put a job id on the queue."""
-    get_huey()
-    _task(job_id)
 
 
 def pending_messages() -> int:
@@ -61,7 +48,6 @@ def pending_messages() -> int:
 
 def reset_broker() -> None:
     """Forget the Huey instance (tests switch queues)."""
-    global _huey, _task
+    global _huey
     with _lock:
         _huey = None
-        _task = None

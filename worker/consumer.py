@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from huey.consumer import Consumer
 
+from billing.schema import create_all_tables
 from studio.db import init_database
 from studio.settings import get_settings
-from worker.broker import get_huey
 from worker.leases import Maintenance
+from worker.tasks import run_job_task
 
 logger = logging.getLogger(__name__)
 
 # Huey backs off to 10 s when idle by default; these keep an idle SQLite queue
 # starting a job within ~0.25 s (Redis uses a blocking pop and is faster still).
-POLL = {"initial_delay": 0.01, "backoff": 1.15, "max_delay": 0.25}
+POLL: dict[str, Any] = {"initial_delay": 0.01, "backoff": 1.15, "max_delay": 0.25}
 
 
 class ThreadConsumer(Consumer):
@@ -30,7 +32,7 @@ class Worker:
 
     def __init__(self, workers: int = 1):
         self.consumer = ThreadConsumer(
-            get_huey(), workers=workers, worker_type="thread", periodic=False, **POLL
+            run_job_task().huey, workers=workers, worker_type="thread", periodic=False, **POLL
         )
         self.maintenance = Maintenance(get_settings().reaper_interval)
 
@@ -49,7 +51,10 @@ def run_standalone(workers: int = 1) -> None:
     """`python -m worker`: consume the queue until interrupted (SIGINT/SIGTERM)."""
     settings = get_settings()
     init_database(settings.resolved_database_url)
-    consumer = Consumer(get_huey(), workers=workers, worker_type="thread", periodic=False, **POLL)
+    create_all_tables()
+    consumer = Consumer(
+        run_job_task().huey, workers=workers, worker_type="thread", periodic=False, **POLL
+    )
     maintenance = Maintenance(settings.reaper_interval)
     maintenance.start()
     try:

@@ -1,9 +1,4 @@
-"""Submitting, reading, cancelling and finishing jobs.
-
-Every state change is a conditional update; a refund is written in the same
-transaction as the change that causes it, under a unique ledger key, so it
-happens exactly once whatever races.
-"""
+"""Submitting, reading and cancelling jobs (the state changes are in worker/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +6,7 @@ import io
 import logging
 from typing import Any
 
-from billing.ledger import debit, grant
+from billing.ledger import debit
 from pipelines import InputError
 from pipelines.declare import IMAGE_FORMATS
 from pipelines.registry import get_feature
@@ -19,7 +14,6 @@ from studio.db import write_transaction
 from studio.errors import Conflict, NotAvailable, NotFound, ValidationFailed
 from studio.models import (
     CANCELLED,
-    COMPLETED,
     PENDING,
     PROCESSING,
     Job,
@@ -28,9 +22,10 @@ from studio.models import (
     utcnow,
 )
 from studio.storage import get_storage, job_key
-from studio.telemetry import CREDITS_SPENT, JOBS_FINISHED, JOBS_SUBMITTED
-from worker.broker import enqueue
+from studio.telemetry import CREDITS_SPENT, JOBS_SUBMITTED
+from worker.lifecycle import finish
 from worker.services import configured_services
+from worker.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -121,58 +116,6 @@ def cancel(user: User, job_id: str) -> Job:
     raise Conflict(f"this job is already {job.status}", field="id")
 
 
-def finish(
-    job_id: str,
-    status: str,
-    *,
-    from_states: tuple[str, ...] = (PROCESSING,),
-    refund: bool = False,
-    condition: Any = None,
-    **fields: Any,
-) -> bool:
-    """Move a job to a final state if it is still in `from_states`; refund in the same
-    transaction. Returns False (and changes nothing) when another actor got there first."""
-    now = utcnow()
-    with write_transaction():
-        job = Job.get_or_none(Job.id == job_id)
-        if job is None or job.status not in from_states:
-            return False
-        if job.started_at is not None and "processing_time" not in fields:
-            fields["processing_time"] = (now - job.started_at).total_seconds()
-        stage = fields.pop(
-            "stage", {COMPLETED: "Done", CANCELLED: "Cancelled"}.get(status, "Failed")
-        )
-        where = (Job.id == job_id) & Job.status.in_(from_states)
-        if condition is not None:
-            where &= condition
-        changed = (
-            Job.update(status=status, finished_at=now, lease_expires_at=None, stage=stage, **fields)
-            .where(where)
-            .execute()
-        )
-        if changed != 1:
-            return False
-        if refund:
-            grant(
-                job.user_id,
-                job.credits_charged,
-                f"refund: {job.feature} job {status}",
-                key=f"job:{job_id}:refund",
-                job_id=job_id,
-            )
-    JOBS_FINISHED.labels(job.feature, status).inc()
-    logger.info(
-        "job %s job_id=%s feature=%s user_id=%s duration=%.2fs refunded=%s",
-        status,
-        job_id,
-        job.feature,
-        job.user_id,
-        fields.get("processing_time") or 0.0,
-        refund,
-    )
-    return True
-
-
 def _store_uploads(feature, job_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """Put uploaded images in storage; the job's params keep their storage keys."""
     from PIL import Image
@@ -183,7 +126,7 @@ def _store_uploads(feature, job_id: str, inputs: dict[str, Any]) -> dict[str, An
         if data is None:
             continue
         with Image.open(io.BytesIO(data)) as image:
-            extension = IMAGE_FORMATS[image.format]
+            extension = IMAGE_FORMATS[image.format or ""]  # validated: a known format
         key = job_key(job_id, f"inputs/{field.name}.{extension}")
         get_storage().put(key, data, f"image/{'jpeg' if extension == 'jpg' else extension}")
         stored[field.name] = key

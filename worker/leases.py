@@ -9,7 +9,8 @@ from datetime import timedelta
 from studio.models import CANCELLED, FAILED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from worker.broker import pending_messages
-from worker.jobs import finish, send_to_queue
+from worker.jobs import send_to_queue
+from worker.lifecycle import finish
 
 logger = logging.getLogger(__name__)
 

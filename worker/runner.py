@@ -22,11 +22,11 @@ from pipelines import PipelineError, RunResult, Services
 from pipelines.declare import NO_SERVICES
 from pipelines.registry import get_feature
 from studio.errors import JobCancelled, StudioError
-from studio.models import COMPLETED, FAILED, PENDING, PROCESSING, Job, utcnow
+from studio.models import COMPLETED, FAILED, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from studio.storage import get_storage, job_key
 from studio.telemetry import GPU_MEMORY_PEAK_MB, JOB_SECONDS, QUEUE_WAIT_SECONDS
-from worker.jobs import finish
+from worker.lifecycle import claim, finish
 from worker.services import configured_services
 
 logger = logging.getLogger(__name__)
@@ -40,26 +40,6 @@ class LeaseLost(Exception):
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def claim(job_id: str, me: str) -> Job | None:
-    """pending → processing for this worker, or None if someone else has it or it ended."""
-    now = utcnow()
-    lease = timedelta(seconds=get_settings().lease_seconds)
-    claimed = (
-        Job.update(
-            status=PROCESSING,
-            started_at=now,
-            attempts=Job.attempts + 1,
-            worker_id=me,
-            lease_expires_at=now + lease,
-            progress=0.0,
-            stage="Starting",
-        )
-        .where((Job.id == job_id) & (Job.status == PENDING))
-        .execute()
-    )
-    return Job.get_by_id(job_id) if claimed == 1 else None
 
 
 class Heartbeat(threading.Thread):
@@ -155,7 +135,7 @@ def run_job(job_id: str) -> None:
         return
     settings = get_settings()
     feature = get_feature(job.feature)
-    QUEUE_WAIT_SECONDS.observe((job.started_at - job.created_at).total_seconds())
+    QUEUE_WAIT_SECONDS.observe((utcnow() - job.created_at).total_seconds())
     logger.info(
         "job started job_id=%s feature=%s user_id=%s attempt=%s",
         job_id,
@@ -178,6 +158,8 @@ def run_job(job_id: str) -> None:
                 device=settings.device,
                 services=configured_services(),
             )
+            if feature.run is None:  # submit refuses these; a row from an older release
+                raise PipelineError(f"{feature.title} is not available on this worker")
             result = feature.run(_fetch_uploads(feature, job.params, ctx.work_dir), ctx)
             ctx.progress(100, "Saving results")
             outputs = store_outputs(job_id, result)

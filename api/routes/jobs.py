@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # request.form()'s (FastAPI's subclasses it)
 
 from api.deps import CurrentUser
 from pipelines import Feature
@@ -35,7 +36,7 @@ async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
         form = await request.form()
         body: dict[str, Any] = {}
         for name, value in form.multi_items():
-            body[name] = await value.read() if hasattr(value, "read") else value
+            body[name] = await value.read() if isinstance(value, UploadFile) else value
         return body
     raw = await request.body()
     try:

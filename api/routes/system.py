@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 from peewee import fn
@@ -55,7 +57,8 @@ def features() -> dict:
 @metrics_router.get("/metrics", include_in_schema=False)
 def metrics() -> Response:
     """Prometheus metrics; job counts by state are read from the database at scrape time."""
-    counts = dict(Job.select(Job.status, fn.COUNT(Job.id)).group_by(Job.status).tuples())
+    rows: Any = Job.select(Job.status, fn.COUNT(Job.id)).group_by(Job.status).tuples()
+    counts: dict[str, int] = dict(rows)
     for status in ("pending", "processing", *FINAL_STATES):
         JOBS_IN_STATE.labels(status).set(counts.get(status, 0))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -84,6 +84,8 @@ FEATURE = Feature(
         ),
     ),
     output_kind="images",
+    loads_recipe=True,
+    test_model_defaults={"width": 512, "height": 512, "steps": 4},  # 30 steps at 1024² ≈ 50 s
     cost=lambda inputs: 2 * int(inputs.get("num_images") or 1),
     cost_rule="2 credits per image",
     run=run,

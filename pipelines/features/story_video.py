@@ -29,7 +29,6 @@ from pipelines.declare import (
     Services,
 )
 from pipelines.errors import InputError, PipelineError
-from pipelines.features.study_animation import VOICES
 from pipelines.media import tts
 from pipelines.media.keyframes import visual_styles
 from pipelines.media.music import NONE, mood_choices
@@ -252,8 +251,9 @@ FEATURE = Feature(
             "choice",
             "Voice",
             default="male-warm",
-            choices=VOICES,
-            labels=tuple(tts.voice_styles()[name].label for name in VOICES),
+            choices=tuple(tts.voice_styles()),
+            labels=tuple(style.label for style in tts.voice_styles().values()),
+            preview="voice",
         ),
         Field(
             "background_music",
@@ -261,6 +261,7 @@ FEATURE = Feature(
             "Background music",
             default="epic",
             choices=mood_choices(),
+            preview="music",
         ),
         Field(
             "title",

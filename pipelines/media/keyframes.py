@@ -13,9 +13,8 @@ import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from pipelines.declare import RunContext, Services
+from pipelines.declare import RunContext, SubContext
 
 log = logging.getLogger(__name__)
 
@@ -44,37 +43,6 @@ def visual_styles() -> dict[str, VisualStyle]:
     return {e["name"]: VisualStyle(**e) for e in entries}
 
 
-@dataclass
-class _SceneContext:
-    """The job's context seen by one keyframe: its own folder and a slice of the progress bar."""
-
-    parent: RunContext
-    work_dir: Path
-    low: float
-    high: float
-    stage: str
-
-    @property
-    def models_dir(self) -> Path:
-        return self.parent.models_dir
-
-    @property
-    def model_preset(self) -> str:
-        return self.parent.model_preset
-
-    @property
-    def device(self) -> str:
-        return self.parent.device
-
-    @property
-    def services(self) -> Services:
-        return self.parent.services
-
-    def progress(self, percent: float, stage: str, preview: Any = None) -> None:
-        share = self.low + (self.high - self.low) * max(0.0, min(100.0, percent)) / 100
-        self.parent.progress(share, f"{self.stage}: {stage}", preview)
-
-
 def generate_keyframes(
     texts: list[str],
     style: str,
@@ -97,7 +65,7 @@ def generate_keyframes(
         folder.mkdir(exist_ok=True)
         start = low + span * (index - 1)
         stage = f"Keyframe {index}/{len(texts)}"
-        scene_ctx = _SceneContext(ctx, folder, start, start + span, stage)
+        scene_ctx = SubContext(ctx, folder, start, start + span, stage)
         request = GenerationRequest(
             prompt=visual.apply(text),
             style=visual.base_style,

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.errors import install_error_handlers
 from api.routes import auth, payments
-from billing.payments_model import Payment, ensure_tables
+from billing.payments_model import Payment
 from studio.models import LedgerEntry, User
 from tests.conftest import configure
 from tests.factories import assert_ledger_consistent
@@ -82,7 +82,6 @@ def test_without_stripe_keys_the_endpoints_say_payments_are_not_configured(clien
     assert "not configured" in r.json()["error"]["message"]
     payload = b'{"type": "checkout.session.completed"}'
     assert _webhook(client, payload, sign(payload)).status_code == 503
-    ensure_tables()
     assert Payment.select().count() == 0
     assert client.get("/payments", headers=headers).json() == {"payments": []}
     _consistent(user["id"])

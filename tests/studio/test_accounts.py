@@ -13,9 +13,11 @@ from studio.accounts import authenticate
 from studio.errors import AuthError, Conflict, ValidationFailed
 from studio.models import User
 from studio.tokens import issue_token, user_from_token
+from tests.conftest import configure
 
 
-def test_register_normalises_email_and_hashes_with_cost_12(studio):
+def test_register_normalises_email_and_hashes_with_cost_12(studio, monkeypatch):
+    configure(monkeypatch, bcrypt_rounds="12")  # the product's cost (the suite uses 4)
     user = register("  Ada@Example.COM ", "analytical engine")
     assert user.email == "ada@example.com"
     assert user.password_hash.startswith("$2b$12$")

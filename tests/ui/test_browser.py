@@ -79,6 +79,18 @@ def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path
     expect(page.get_by_role("gridcell", name="signup bonus")).to_be_visible()
     expect(page.get_by_role("gridcell", name="-2", exact=True)).to_be_visible()
 
+    page.get_by_role("button", name="Re-run with the same settings").click()
+    expect(page.get_by_text(re.compile(r"Re-run queued as job"))).to_be_visible(timeout=20_000)
+    expect(badge).to_contain_text("46 credits", timeout=20_000)
+    expect(page.get_by_role("gridcell", name="Image generation", exact=True)).to_have_count(2)
+    for _ in range(120):  # the history table refreshes on demand
+        if page.get_by_role("gridcell", name="completed").count() == 2:
+            break
+        page.get_by_role("button", name="Refresh").click()
+        page.wait_for_timeout(500)
+    page.get_by_role("button", name="Open", exact=True).click()  # the new job is selected
+    expect(page.get_by_text("prompt='a red fox in the snow'")).to_be_visible(timeout=20_000)
+
     page.get_by_role("button", name="Remix: open its settings in the form").click()
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("a red fox in the snow")
 

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.features.study_animation import VOICES
 from pipelines.media import tts
 from pipelines.media.ffmpeg import probe
 
 
 def test_every_voice_style_is_data_and_names_a_known_voice():
     styles, voices = tts.voice_styles(), tts.voices()
-    assert tuple(styles) == VOICES
+    assert {"male-warm", "female-warm"} <= set(styles)
     for style in styles.values():
         assert style.voice in voices
         assert style.words_per_second > 1.5

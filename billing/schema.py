@@ -1,0 +1,14 @@
+"""Every table the studio uses, created once at start-up by the app, the worker and the CLIs."""
+
+from __future__ import annotations
+
+from billing.payments_model import Payment
+from studio.db import create_tables
+from studio.models import ALL_MODELS
+
+TABLES = (*ALL_MODELS, Payment)
+
+
+def create_all_tables() -> None:
+    """Create the missing tables (safe to call from several processes at once)."""
+    create_tables(TABLES)
