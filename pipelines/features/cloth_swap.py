@@ -1,9 +1,15 @@
 """Virtual try-on: put a garment photo on a person photo (the `cloth_swap` feature).
 
-The classical try-on recipe on models that ship in packages: mediapipe body pose, person
-segmentation and face mesh; a garment cut-out with key points; a thin-plate spline warp sized
-by category (data/garment_categories.json); a shaded, occlusion-aware composite; and, only when
-SDXL inpainting weights are installed, a low-strength inpaint of the garment's edges.
+The classical try-on recipe, on models that ship in packages, runs on a CPU: mediapipe body
+pose, person segmentation and face mesh; body parsing by colour models sampled where the pose
+puts skin, hair, the worn top and the lower garment (parsing.py); the garment parsed from its
+flat-lay photo (garment.py: outline by edge-aware flooding from the border, neckline,
+shoulders, armpits, sleeves, hem; the inside back of the neckline cut away); the torso warped
+by a thin-plate spline through matched key points and each sleeve along the arm bones (fit.py,
+warp.py), sized by category (data/garment_categories.json); then the old top removed (skin or
+inpainted background where the new garment does not cover), the person's shading carried over
+and soft seams (composite.py). Only when SDXL inpainting weights are installed, a low-strength
+inpaint of everything that changed makes the result photographic (refine.py).
 """
 
 from __future__ import annotations
@@ -94,7 +100,7 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     import cv2
     from PIL import Image
 
-    from pipelines.tryon import alignment, composite, fit, garment, person, refine, warp
+    from pipelines.tryon import alignment, composite, fit, garment, parsing, person, refine, warp
 
     category = inputs.get("category") or "casual"
     garment_type = {"auto": "auto", "upper": "upper", "full-length": "full"}[
@@ -118,11 +124,12 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     height, width = photo.shape[:2]
     lap("load")
 
-    # 2. Person: pose landmarks, person mask, face region (on a working copy of big photos)
+    # 2. Person: pose, person mask, face, and the parts (skin, hair, the garment worn now)
     ctx.progress(10.0, "Detecting pose")
     work_photo = _working_copy(photo)
     work_size = (work_photo.shape[1], work_photo.shape[0])
     body = person.detect_person(work_photo)
+    parts = parsing.parse_body(work_photo, body)
     lap("person")
 
     # 3. Garment: cut-out and key points
@@ -133,22 +140,22 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     # 4. Alignment: garment key points → body key points, thin-plate spline warp
     ctx.progress(45.0, "Aligning the garment to the pose")
     fitted = fit.fit_garment(body, item, category, garment_type)
-    rgb, alpha, part, outline = warp.warp_garment(item, fitted, work_size)
+    chest = fit.between_arms(body, -fit.ARM_RADIUS * fitted.shoulder_width)
+    rgb, alpha, part, outline = warp.warp_garment(item, fitted, work_size, chest)
     lap("warp")
 
-    # 5-6. Occlusion, shading and feathering; the face is left out of the garment layer
+    # 5-6. Old garment removed, occlusion, shading and feathering; the face is left as it was
     ctx.progress(65.0, "Compositing")
-    layer, alpha = composite.dress(
-        work_photo, body, rgb, alpha, part, fitted, float(spec["shading"]), preserve_face
+    layer, alpha, work_alpha = composite.dress(
+        work_photo, body, parts, rgb, alpha, part, fitted, float(spec["shading"]), preserve_face
     )
-    work_alpha = alpha
     if work_size != (width, height):
         layer = cv2.resize(layer, (width, height), interpolation=cv2.INTER_LINEAR)
         alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR)
     result = composite.blend(photo, layer, alpha)
     lap("composite")
 
-    # 7. Refinement: only with local SDXL inpainting weights
+    # 7. Refinement: only with local SDXL inpainting weights (the GPU path; CPUs skip it)
     model_path = refine.find_inpainting_model(ctx.models_dir)
     if model_path is None:
         refinement = "skipped: no SDXL inpainting model installed"
@@ -156,7 +163,8 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
         ctx.progress(75.0, "Refining the garment edges")
         face = _resized_mask(body.face_mask, (width, height))
         shoulders = fitted.shoulder_width * width / work_size[0]  # in full-size pixels
-        band = refine.edge_band(alpha, face, max(2, int(0.02 * shoulders)))
+        garment_alpha = cv2.resize(work_alpha, (width, height), interpolation=cv2.INTER_LINEAR)
+        band = refine.garment_region(garment_alpha, alpha, face, max(2, int(0.02 * shoulders)))
         result = refine.refine_edges(result, band, spec["prompt"], model_path, ctx.device)
         if preserve_face:
             result[face] = photo[face]
@@ -168,7 +176,7 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
     work = Path(ctx.work_dir)
     result_path, alignment_path = work / "result.png", work / "alignment.png"
     Image.fromarray(result).save(result_path, format="PNG", compress_level=4)
-    debug = alignment.draw_alignment(work_photo, body, item, fitted, work_alpha, outline)
+    debug = alignment.draw_alignment(work_photo, body, parts, item, fitted, work_alpha, outline)
     # A debugging aid: fast compression matters more than its size.
     Image.fromarray(debug).save(alignment_path, format="PNG", compress_level=1)
     lap("save")

@@ -1,7 +1,10 @@
-"""Optional refinement: inpaint a thin band along the garment's edges with SDXL inpainting.
+"""Optional refinement: SDXL inpainting over the classical result, at low strength.
 
-Runs only when SDXL inpainting weights are installed (models_dir/sdxl-inpainting or the
-Hugging Face cache); never downloads them during a job, and reports why it was skipped.
+The mask is everything the classical pass changed (the garment, the restored skin and
+background) plus a band along the garment's edges; the classical result is the starting image,
+so the garment's shape, colours and print survive while folds, seams and skin become
+photographic. Runs only when SDXL inpainting weights are installed (models_dir/sdxl-inpainting
+or the Hugging Face cache); never downloads them during a job, and reports why it was skipped.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ log = logging.getLogger(__name__)
 
 INPAINT_REPO = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
 INPAINT_FOLDER = "sdxl-inpainting"
-STRENGTH = 0.3  # low: smooth the seam, keep the garment
+STRENGTH = 0.3  # low: smooth seams and skin, keep the garment
 STEPS = 20
 SIDE = 1024  # SDXL's native size: refine at it, paste back at the photo's size
 
@@ -45,6 +48,15 @@ def edge_band(alpha: np.ndarray, face: np.ndarray, width: int) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1,) * 2)
     band = cv2.dilate(inside, kernel) - cv2.erode(inside, kernel)
     return (band > 0) & ~face
+
+
+def garment_region(
+    garment: np.ndarray, edited: np.ndarray, face: np.ndarray, width: int
+) -> np.ndarray:
+    """Everything the classical pass changed (garment, restored skin and background) and a
+    band `width` px around the garment's edge, never over the kept face."""
+    region = (edited > 0.05) | edge_band(garment, face, width)
+    return region & ~face
 
 
 def refine_edges(

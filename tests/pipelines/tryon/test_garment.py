@@ -62,3 +62,21 @@ def test_studio_gradient_background(tmp_path):
 def test_plain_photo_has_no_garment(colour):
     with pytest.raises(PipelineError, match="Garment not found"):
         cut_out(np.full((200, 200, 3), colour, np.uint8))
+
+
+def test_white_garment_on_a_white_backdrop_is_found_by_its_outline(tmp_path):
+    """A white top on a white sheet differs from it by a few levels and a faint shadow line."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (600, 600), (247, 247, 247))
+    draw = ImageDraw.Draw(image)
+    body = [(190, 110), (250, 90), (300, 120), (350, 90), (410, 110), (520, 200), (470, 260),
+            (420, 220), (420, 540), (180, 540), (180, 220), (130, 260), (80, 200)]  # fmt: skip
+    draw.polygon(body, fill=(240, 240, 241), outline=(222, 222, 224), width=2)
+    garment = cut_out(np.asarray(image))
+    assert garment.sleeves == {"left": True, "right": True}
+    # The whole shirt, not a fragment: its box is the drawn one, within a few pixels.
+    assert abs(garment.rgb.shape[1] - 441) < 12 and abs(garment.rgb.shape[0] - 451) < 12
+    # The neck opening (where the inside back and label would be) is cut away.
+    assert garment.neck_hole is not None and garment.neck_hole.any()
+    assert garment.alpha[garment.neck_hole].max() < 0.5

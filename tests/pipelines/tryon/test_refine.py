@@ -46,3 +46,17 @@ def test_refinement_repaints_only_the_band(tiny_models_dir):
     assert refined.shape == image.shape and refined.dtype == np.uint8
     assert np.array_equal(refined[~band], image[~band])
     assert not np.array_equal(refined[band], image[band])
+
+
+def test_refinement_region_covers_everything_changed_but_the_face():
+    from pipelines.tryon.refine import garment_region
+
+    garment = np.zeros((100, 100), np.float32)
+    garment[40:80, 30:70] = 1
+    edited = garment.copy()
+    edited[30:40, 45:55] = 1  # restored skin at the neck, above the garment
+    face = np.zeros((100, 100), bool)
+    face[:32] = True
+    region = garment_region(garment, edited, face, 3)
+    assert region[60, 50] and region[35, 50] and region[60, 28]
+    assert not region[10, 10] and not (region & face).any()
