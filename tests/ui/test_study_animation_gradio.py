@@ -1,0 +1,63 @@
+"""The study animation through gradio_client and in a real browser, against a live studio."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from tests.ui.test_browser import _registered_page, browser  # noqa: F401 (the fixture)
+from tests.ui.test_gradio_api import _token, _wait_for
+
+SCRIPT = (
+    "Plants convert sunlight into energy through photosynthesis. "
+    "Chlorophyll in leaves absorbs light. The plant makes glucose and releases oxygen."
+)
+
+
+@pytest.fixture(scope="module")
+def client(live_server):
+    return Client(live_server + "/", verbose=False)
+
+
+def test_a_lesson_through_gradio_client(client):
+    token = _token(client)
+    job = client.predict(
+        token=token,
+        topic="Photosynthesis",
+        script=SCRIPT,
+        subject="science",
+        animation_style="whiteboard",
+        duration=30,
+        voice_style="male-warm",
+        background_music="uplifting",
+        caption_position="bottom",
+        api_name="/study_animation",
+    )
+    status = _wait_for(client, token, job["id"], timeout=400)
+    assert status["status"] == "completed", status["error"]
+    files = client.predict(token, job["id"], api_name="/job_result")
+    names = {Path(f if isinstance(f, str) else f["path"]).name for f in files}
+    assert names == {"lesson.mp4", "lesson.srt", "storyboard.json"}
+    assert client.predict(token, api_name="/credits") == 45
+
+
+def test_a_lesson_in_the_browser(browser, live_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page, badge = _registered_page(browser, live_server, "lesson")
+    page.get_by_role("tab", name="Study animation").click()
+    page.locator("#study_animation-topic textarea, #study_animation-topic input").first.fill(
+        "Photosynthesis"
+    )
+    page.locator("#study_animation-script textarea").fill(SCRIPT)
+    page.locator("#study_animation-duration input").click()
+    page.get_by_role("option", name="30", exact=True).click()
+    expect(page.get_by_text("Cost: 5 credits")).to_be_visible()
+    page.locator("#study_animation-run").click()
+    expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=400_000)
+    expect(badge).to_contain_text("45 credits")
+    expect(page.locator("video").first).to_be_visible()
+    expect(page.locator('a[download="lesson.mp4"]').first).to_be_visible()
