@@ -14,7 +14,7 @@ from pipelines import Feature
 from pipelines.sdxl.styles import load_styles
 from studio.errors import StudioError
 from studio.models import COMPLETED, FAILED, FINAL_STATES, Job
-from ui.files import local_outputs, local_preview
+from ui.files import gallery_items, local_outputs, local_preview
 from ui.forms import build_form, cost_text, form_updates, form_values, recipe_from_png
 from ui.guard import as_gr_error, require_user, shown_to_user
 from ui.media_previews import add_media_previews
@@ -39,10 +39,10 @@ def _style_preview(name: str) -> str:
     return f"*{style.label}:* `{style.prompt}`  \n*Avoids:* `{style.negative_prompt}`"
 
 
-def _show_result(feature: Feature, paths: list[str]) -> Any:
-    """Gallery items, or the video player with its subtitles."""
+def _show_result(feature: Feature, paths: list[str], metrics: dict | None = None) -> Any:
+    """Gallery items (captioned from the job's `captions` metric), or the video player."""
     if feature.output_kind == "images":
-        return [p for p in paths if p.endswith((".png", ".jpg", ".jpeg", ".webp"))]
+        return gallery_items(paths, metrics)
     video = next((p for p in paths if p.endswith(".mp4")), None)
     subtitles = next((p for p in paths if p.endswith(".srt")), None)
     return gr.Video(value=video, subtitles=subtitles)
@@ -106,7 +106,7 @@ def feature_tab(
         credits = await to_thread.run_sync(badge_text, user)
         if job.status == COMPLETED:
             paths = await to_thread.run_sync(local_outputs, job)
-            shown = _show_result(feature, paths)
+            shown = _show_result(feature, paths, job.metrics)
             done = f"Done in {job.processing_time:.1f} s · {job.credits_charged} credits."
             yield {result: shown, files: paths, status: done, badge: credits}
         elif job.status == FAILED:

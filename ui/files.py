@@ -29,6 +29,14 @@ def local_outputs(job: Job) -> list[str]:
     return [_copy(o["key"], _ROOT / job.id / o["name"]) for o in job.outputs or []]
 
 
+def gallery_items(paths: list[str], metrics: dict | None) -> list[tuple[str, str | None]]:
+    """The pictures among a job's files, each with the caption its run gave it (the
+    `captions` metric: file name → text, e.g. a pose and its identity score)."""
+    captions = (metrics or {}).get("captions") or {}
+    pictures = [p for p in paths if p.endswith((".png", ".jpg", ".jpeg", ".webp"))]
+    return [(p, captions.get(Path(p).name)) for p in pictures]
+
+
 def local_preview(job: Job) -> str | None:
     """The job's latest preview image as a local file, if it has one."""
     if not job.preview:

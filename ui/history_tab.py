@@ -9,7 +9,7 @@ import gradio as gr
 from billing.ledger import history as ledger_history
 from pipelines.registry import FEATURES
 from studio.models import COMPLETED, User
-from ui.files import local_input, local_outputs
+from ui.files import gallery_items, local_input, local_outputs
 from ui.forms import form_updates
 from ui.guard import require_user, shown_to_user
 from ui.status import badge_text
@@ -92,7 +92,7 @@ def history_tab(
             lines.append(f"Error: {job.error}")
         if job.metrics:
             lines.append("Metrics: " + ", ".join(f"{k}={v}" for k, v in job.metrics.items()))
-        images = [p for p in local_outputs(job) if p.endswith((".png", ".jpg"))]
+        images = gallery_items(local_outputs(job), job.metrics)
         return "\n\n".join(lines), images
 
     @shown_to_user
