@@ -84,8 +84,8 @@ def test_errors_reach_the_client(client):
     token = _token(client)
     with pytest.raises(Exception, match="width: must be at least 512"):
         client.predict(token=token, prompt="x", width=64, api_name="/image_generation")
-    with pytest.raises(Exception, match="not available yet"):
-        client.predict(token=token, prompt="a canyon", api_name="/video_3d")
+    with pytest.raises(Exception, match="duration: must be one of 15, 30, 60"):
+        client.predict(token=token, prompt="a canyon", duration=45, api_name="/video_3d")
     with pytest.raises(Exception, match="log in"):
         client.predict("forged-token", api_name="/credits")
     assert client.predict(token, api_name="/credits") == 50
