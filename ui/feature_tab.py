@@ -108,6 +108,8 @@ def feature_tab(
             paths = await to_thread.run_sync(local_outputs, job)
             shown = _show_result(feature, paths, job.metrics)
             done = f"Done in {job.processing_time:.1f} s · {job.credits_charged} credits."
+            if (job.metrics or {}).get("notice"):  # e.g. poses dropped from a set
+                done += f" {job.metrics['notice']}"
             yield {result: shown, files: paths, status: done, badge: credits}
         elif job.status == FAILED:
             message = f"Failed: {job.error} Your {job.credits_charged} credits were refunded."

@@ -96,7 +96,7 @@ def a1111_parameters(
     return "\n".join(lines)
 
 
-def _save_png(image: Any, path: Path, width: int, height: int, texts: dict[str, str]) -> None:
+def save_png(image: Any, path: Path, width: int, height: int, texts: dict[str, str]) -> None:
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
@@ -129,6 +129,8 @@ class GenerationRequest:
     reference: Any = None  # a path, bytes or PIL image: image-to-image from it
     strength: float = 0.6
     name: str = "image"  # files are <name>_1.png, <name>_2.png, …
+    controlnet: str = ""  # the ControlNet that steered it (pipelines/sdxl/controlnet.py), if any
+    controlnet_scale: float | None = None
 
     @classmethod
     def from_inputs(cls, inputs: dict[str, Any]) -> GenerationRequest:
@@ -171,6 +173,7 @@ class Recipe:
     def studio(self) -> dict[str, Any]:
         """The `studio` JSON chunk: every setting, in the REST API's names (loads back)."""
         r = self.request
+        steered = {"controlnet": r.controlnet, "controlnetScale": r.controlnet_scale}
         return {
             "prompt": r.prompt,
             "negativePrompt": r.negative_prompt,
@@ -189,7 +192,7 @@ class Recipe:
             "model": self.model,
             "modelHash": self.model_hash,
             "index": self.index,
-        }
+        } | (steered if r.controlnet else {})
 
     def texts(self) -> dict[str, str]:
         """Both PNG text chunks: AUTOMATIC1111's `parameters` and the `studio` JSON."""
@@ -207,6 +210,8 @@ class Recipe:
             model_hash=self.model_hash,
             strength=self.strength,
         )
+        if r.controlnet:
+            parameters += f", ControlNet: {r.controlnet} ({r.controlnet_scale:g})"
         return {"parameters": parameters, "studio": json.dumps(self.studio())}
 
 
@@ -245,12 +250,12 @@ def generate(request: GenerationRequest, ctx: RunContext) -> RunResult:
             # 4. Denoise (text-to-image, or image-to-image from the reference).
             job = Denoise(prompt, negative, width, height, steps, guidance, seeds)
             if reference is None:
-                images, seconds_per_step = _denoise(loaded.pipe, model, ctx, job)
+                images, seconds_per_step = denoise(loaded.pipe, model, ctx, job)
             elif strength * steps < 1:
                 images, seconds_per_step = [reference.copy() for _ in seeds], 0.0  # nothing to do
             else:
                 loaded.img2img().scheduler = loaded.pipe.scheduler
-                images, seconds_per_step = _denoise(
+                images, seconds_per_step = denoise(
                     loaded.img2img(), model, ctx, job, image=reference, strength=strength
                 )
         # 5. Save each image with its recipe.
@@ -262,7 +267,7 @@ def generate(request: GenerationRequest, ctx: RunContext) -> RunResult:
                 request, prompt, negative, guidance, sampler, seed, model.preset, digest, index
             )
             path = Path(ctx.work_dir) / f"{request.name}_{index}.png"
-            _save_png(image, path, width, height, recipe.texts())
+            save_png(image, path, width, height, recipe.texts())
             outputs.append(Output(path.name, path, "image/png"))
         metrics = {
             "device": device,
@@ -325,7 +330,7 @@ def latent_preview(latents: Any, kind: str) -> Any:
     return image.resize((image.width * 4, image.height * 4), Image.Resampling.BILINEAR)
 
 
-def _denoise(
+def denoise(
     pipe: Any,
     model: ResolvedModel,
     ctx: RunContext,

@@ -255,7 +255,7 @@ def _resolved(spec: Preset, path: Path, models_dir: Path) -> ResolvedModel:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     """An exclusive lock between processes (fcntl; no-op where fcntl is missing)."""
     try:
         import fcntl
@@ -278,7 +278,7 @@ def ensure_tiny(models_dir: Path) -> Path:
     target = Path(models_dir) / load_presets()[TINY].folder_name
     if tiny_sdxl.is_built(target):
         return target
-    with _file_lock(Path(models_dir) / f".{target.name}.lock"):
+    with file_lock(Path(models_dir) / f".{target.name}.lock"):
         if not tiny_sdxl.is_built(target):  # another process may have built it meanwhile
             log.info("building the tiny test model in %s", target)
             tiny_sdxl.build(target)
@@ -299,7 +299,7 @@ def download(preset_id: str, models_dir: Path) -> Path:
     partial.mkdir(parents=True, exist_ok=True)
     log.info("downloading %s (%s) into %s", spec.id, spec.repo_id, target)
     try:
-        with _file_lock(Path(models_dir) / f".{spec.folder_name}.lock"):
+        with file_lock(Path(models_dir) / f".{spec.folder_name}.lock"):
             if _is_diffusers_folder(target):
                 return target
             snapshot_download(

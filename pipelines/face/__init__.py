@@ -1,0 +1,1 @@
+"""The face engine: personas, a pose library, landmarks, identity lock and identity score."""
