@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
-from api import API_PREFIX, build_router, install_error_handlers  # noqa: E402
+from api import API_PREFIX, build_router, install_error_handlers, install_middleware  # noqa: E402
 from api.routes.system import metrics_router  # noqa: E402
 from billing.schema import create_all_tables  # noqa: E402
 from studio.db import init_database  # noqa: E402
@@ -57,6 +57,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_middleware(app)
     app.include_router(build_router())
     app.include_router(metrics_router)
     return mount_studio(app)
@@ -65,7 +66,13 @@ def create_app() -> FastAPI:
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        server_header=False,  # no banner naming the server
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,15 @@
 """The REST API under /api/v1."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
+from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
+from api.rate_limits import RateLimits
 from api.routes import auth, files, jobs, payments, system, users
+from api.security_headers import SecurityHeaders, security_headers
+from studio.ratelimit import check_rules
+from studio.settings import get_settings
 
 API_PREFIX = "/api/v1"
 
@@ -16,4 +22,23 @@ def build_router() -> APIRouter:
     return router
 
 
-__all__ = ["API_PREFIX", "build_router", "install_error_handlers"]
+def install_middleware(app: FastAPI) -> None:
+    """Rate and size limits, CORS and security headers (for the API and the studio page)."""
+    settings = get_settings()
+    check_rules(settings)
+    # Added innermost first. Starlette's own CORSMiddleware on the parent app also switches
+    # off Gradio's, which echoes any Origin (with credentials) to a non-localhost host.
+    app.add_middleware(BodyLimit, prefix=API_PREFIX)
+    app.add_middleware(RateLimits, prefix=API_PREFIX)  # before a body is read
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["authorization", "content-type"],
+        allow_credentials=False,  # the API takes bearer tokens, never cookies
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders, headers=security_headers(settings))
+
+
+__all__ = ["API_PREFIX", "build_router", "install_error_handlers", "install_middleware"]

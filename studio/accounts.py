@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from functools import cache
 
 import bcrypt
 from peewee import IntegrityError
 
-from studio.errors import AuthError, Conflict, NotFound, ValidationFailed
+from studio.errors import AuthError, Conflict, Forbidden, NotFound, ValidationFailed
 from studio.models import User
+from studio.ratelimit import clear, hit, refuse_if_exhausted
 from studio.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -28,9 +30,13 @@ def _dummy_hash(rounds: int) -> bytes:
 
 
 def normalise_email(email: str) -> str:
-    """Trim and lower-case an email address; raise ValidationFailed when it is not one."""
-    email = (email or "").strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    """NFKC-normalise, trim and lower-case an email address; ValidationFailed when it is not
+    one (control or invisible characters, not exactly one @, over the length limits)."""
+    email = unicodedata.normalize("NFKC", email or "").strip().lower()
+    # Cc: control characters; Cf: zero-width and direction marks that hide a look-alike.
+    hidden = any(unicodedata.category(ch) in ("Cc", "Cf") for ch in email)
+    local = email.partition("@")[0]
+    if hidden or len(email) > 254 or len(local) > 64 or not _EMAIL.match(email):
         raise ValidationFailed("must be a valid email address", field="email")
     return email
 
@@ -68,18 +74,42 @@ def create_user(email: str, password_hash: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User:
-    """The user with this email and password; AuthError otherwise (same message either way)."""
+def authenticate(email: str, password: str, address: str | None = None) -> User:
+    """The user with this email and password; AuthError otherwise (same message either way).
+
+    After too many failures for the email (whether or not it has an account) or from the
+    address, RateLimited until the window ends; a success clears the email's count.
+    """
     try:
         email = normalise_email(email)
     except ValidationFailed:
         email = ""
+    keys = [f"account:{email or '?'}"] + ([f"address:{address}"] if address else [])
+    for key in keys:
+        refuse_if_exhausted("login_failures", key, "too many failed logins")
     user = User.get_or_none(User.email == email) if email else None
     raw = (password or "").encode("utf-8")[:MAX_PASSWORD_BYTES]
     hashed = user.password_hash.encode() if user else _dummy_hash(get_settings().bcrypt_rounds)
     if not bcrypt.checkpw(raw, hashed) or user is None:
+        for key in keys:
+            hit("login_failures", key)
         raise AuthError("wrong email or password")
+    clear("login_failures", keys[0])
     return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace a user's password after checking the current one (Forbidden when wrong)."""
+    raw = (current_password or "").encode("utf-8")[:MAX_PASSWORD_BYTES]
+    if not bcrypt.checkpw(raw, user.password_hash.encode()):
+        raise Forbidden("the current password is wrong", field="currentPassword")
+    try:
+        new_hash = hash_password(new_password)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field="newPassword") from None
+    User.update(password_hash=new_hash).where(User.id == user.id).execute()
+    user.password_hash = new_hash
+    logger.info("password changed user_id=%s", user.id)
 
 
 def get_user(user_id: int) -> User:

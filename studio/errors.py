@@ -52,6 +52,20 @@ class TooLarge(StudioError):
     code = "too_large"
 
 
+class UnsupportedMediaType(StudioError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class RateLimited(StudioError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, field: str | None = None):
+        super().__init__(message, field)
+        self.retry_after = retry_after
+
+
 class NotAvailable(StudioError):
     status = 501
     code = "not_available"

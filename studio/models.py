@@ -1,4 +1,5 @@
-"""Database tables: users, the credit ledger, and jobs (the job row is the truth)."""
+"""Database tables: users, the credit ledger, jobs (the job row is the truth) and login
+sessions."""
 
 from __future__ import annotations
 
@@ -111,4 +112,18 @@ class Job(BaseModel):
         table_name = "jobs"
 
 
-ALL_MODELS = [User, LedgerEntry, Job]
+class LoginSession(BaseModel):
+    """One issued login token (its `jti`): logging out or changing the password revokes it."""
+
+    id = CharField(primary_key=True, max_length=32, default=new_id)
+    user_id: int
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "login_sessions"
+
+
+ALL_MODELS = [User, LedgerEntry, Job, LoginSession]

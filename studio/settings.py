@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""  # default: Stripe's own; point at stripe-mock or a local stand-in
 
+    # Security (README "Security"): who may embed the studio in a frame (a CSP
+    # frame-ancestors source list: 'none', 'self' or origins) and which origins may call the
+    # API from a browser (comma-separated; none by default).
+    frame_ancestors: str = "'self'"
+    cors_origins: str = ""
+    # Abuse limits ("N/period" as the `limits` library reads it; empty turns one off), per
+    # user when logged in, else per address; X-Forwarded-For counts only from these proxies.
+    rate_limit_writes: str = "100/15minutes"  # job submissions, checkout, auth
+    rate_limit_reads: str = "600/minute"  # job status and lists
+    login_failures: str = "10/15minutes"  # per account and per address; a success resets
+    signups_per_ip_day: int = 20  # 0 turns it off
+    trusted_proxies: str = ""  # comma-separated addresses or networks, e.g. 10.0.0.0/8
+    metrics_token: str = ""  # /metrics wants it as a bearer token; unset: loopback callers only
+
     signup_credits: int = 50
     bcrypt_rounds: int = 12  # the cost of a password hash; tests lower it, nothing else should
     token_days: float = 7.0
@@ -73,6 +87,10 @@ class Settings(BaseSettings):
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def resolved_secret_key(self) -> str:

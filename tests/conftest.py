@@ -18,6 +18,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Cheap password hashes for the hundreds of test accounts (live servers inherit this);
 # tests/studio/test_accounts.py checks the real cost of 12.
 os.environ.setdefault("STUDIO_BCRYPT_ROUNDS", "4")
+# The suite registers hundreds of accounts and sends thousands of requests from 127.0.0.1:
+# abuse limits far above that (tests/api/test_rate_limits.py sets the real ones).
+os.environ.setdefault("STUDIO_RATE_LIMIT_WRITES", "100000/15minutes")
+os.environ.setdefault("STUDIO_RATE_LIMIT_READS", "100000/minute")
+os.environ.setdefault("STUDIO_LOGIN_FAILURES", "1000/15minutes")
+os.environ.setdefault("STUDIO_SIGNUPS_PER_IP_DAY", "100000")
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"

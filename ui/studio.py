@@ -13,7 +13,7 @@ from pipelines.declare import MAX_UPLOAD_BYTES
 from pipelines.registry import FEATURES
 from studio.accounts import authenticate
 from studio.settings import get_settings
-from studio.tokens import issue_token
+from studio.tokens import issue_token, revoke_token
 from ui.endpoints import register_endpoints
 from ui.feature_tab import feature_tab
 from ui.guard import require_user, shown_to_user
@@ -123,7 +123,8 @@ def build_studio() -> gr.Blocks:
         def do_register(e: str, p: str):
             return enter(e, p, True)
 
-        def logout():
+        def logout(token_value: str):
+            revoke_token(token_value)  # the stored token must not outlive the session
             return "", "", gr.Column(visible=True), gr.Column(visible=False)
 
         panels = [auth_panel, studio_panel]
@@ -146,7 +147,7 @@ def build_studio() -> gr.Blocks:
             api_visibility="private",
         )
         logout_btn.click(
-            logout, None, [token, badge, *panels], api_name="ui_logout", api_visibility="private"
+            logout, token, [token, badge, *panels], api_name="ui_logout", api_visibility="private"
         )
     demo.queue(default_concurrency_limit=8, max_size=200)
     return demo

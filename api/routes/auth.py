@@ -1,14 +1,16 @@
-"""Register and log in."""
+"""Register, log in and log out."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from api.deps import CallerAddress, CurrentToken, CurrentUser
 from api.presenters import user_view
 from billing.signup import register as register_account
 from studio.accounts import authenticate
-from studio.tokens import issue_token
+from studio.ratelimit import hit, refuse_if_exhausted
+from studio.tokens import issue_token, revoke_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -19,14 +21,27 @@ class Credentials(BaseModel):
 
 
 @router.post("/register", status_code=201)
-def register(body: Credentials) -> dict:
-    """Create an account (50 free credits) and return a token."""
+def register(body: Credentials, address: CallerAddress) -> dict:
+    """Create an account (50 free credits) and return a token.
+
+    A taken email answers 409 (the one thing an anonymous caller learns); 429 after
+    STUDIO_SIGNUPS_PER_IP_DAY accounts from one address.
+    """
+    refuse_if_exhausted("signups", address, "too many new accounts from this address today")
     user = register_account(body.email, body.password)
+    hit("signups", address)
     return {"token": issue_token(user), "user": user_view(user)}
 
 
 @router.post("/login")
-def login(body: Credentials) -> dict:
-    """Exchange email and password for a token."""
-    user = authenticate(body.email, body.password)
+def login(body: Credentials, address: CallerAddress) -> dict:
+    """Exchange email and password for a token (429 after too many failures)."""
+    user = authenticate(body.email, body.password, address)
     return {"token": issue_token(user), "user": user_view(user)}
+
+
+@router.post("/logout")
+def logout(user: CurrentUser, token: CurrentToken) -> dict:
+    """End this session: the token answers 401 from now on."""
+    revoke_token(token)
+    return {"loggedOut": True}

@@ -13,11 +13,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # request.form()'s (FastAPI's subclasses it)
 
-from api.deps import CurrentUser
+from api.deps import MAX_OFFSET, CurrentUser
 from pipelines import Feature
-from pipelines.declare import MAX_UPLOAD_BYTES
 from pipelines.registry import FEATURES
-from studio.errors import NotFound, TooLarge, ValidationFailed
+from studio.errors import NotFound, UnsupportedMediaType, ValidationFailed
 from studio.storage import get_storage
 from worker.jobs import cancel, get_job, list_jobs, submit
 from worker.views import job_view
@@ -26,23 +25,27 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
-    """The request's fields: JSON for most features, multipart when a feature takes uploads."""
-    limit = MAX_UPLOAD_BYTES * len(feature.uploads) + 2**20  # uploads + 1 MB of text fields
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the request must be at most {limit / 2**20:.0f} MB", field="body")
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+    """The request's fields: JSON for every feature, multipart for a feature with uploads.
+
+    api.body_limit.BodyLimit has already refused bodies over the feature's size limit.
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data" and feature.uploads:
         form = await request.form()
         body: dict[str, Any] = {}
         for name, value in form.multi_items():
             body[name] = await value.read() if isinstance(value, UploadFile) else value
         return body
+    if media_type != "application/json":
+        accepted = "application/json" + (" or multipart/form-data" if feature.uploads else "")
+        raise UnsupportedMediaType(f"send the fields as {accepted}", field="body")
     raw = await request.body()
     try:
-        body = json.loads(raw or b"{}")
-    except ValueError:
-        raise ValidationFailed("the body must be JSON", field="body") from None
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationFailed("the body must be JSON in UTF-8", field="body") from None
+    except RecursionError:
+        raise ValidationFailed("the body is nested too deeply", field="body") from None
     if not isinstance(body, dict):
         raise ValidationFailed("the body must be a JSON object", field="body")
     return body
@@ -85,7 +88,7 @@ for _feature in FEATURES.values():
 def jobs(
     user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """The user's jobs, newest first."""
     page, total = list_jobs(user, limit, offset)

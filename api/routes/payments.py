@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentUser
+from api.deps import MAX_OFFSET, CurrentUser
 from api.presenters import package_view, payment_view
 from billing.ledger import balance
 from billing.payments import (
@@ -57,7 +57,7 @@ async def stripe_webhook(request: Request) -> dict:
 def payments(
     user: CurrentUser,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """The user's payments, newest first, with the Stripe invoice link once there is one."""
     return {"payments": [payment_view(p) for p in list_payments(user, limit, offset)]}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from peewee import fn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pipelines.registry import FEATURES
 from pipelines.sdxl.weights import active_preset
 from studio.db import database
+from studio.errors import Forbidden
 from studio.models import FINAL_STATES, Job
 from studio.settings import get_settings
 from studio.telemetry import JOBS_IN_STATE
@@ -55,10 +58,30 @@ def features() -> dict:
 
 
 @metrics_router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """Prometheus metrics; job counts by state are read from the database at scrape time."""
+def metrics(request: Request) -> Response:
+    """Prometheus metrics; job counts by state are read from the database at scrape time.
+
+    Only for scrapers: the bearer STUDIO_METRICS_TOKEN when set, else callers on this machine.
+    """
+    _check_scraper(request)
     rows: Any = Job.select(Job.status, fn.COUNT(Job.id)).group_by(Job.status).tuples()
     counts: dict[str, int] = dict(rows)
     for status in ("pending", "processing", *FINAL_STATES):
         JOBS_IN_STATE.labels(status).set(counts.get(status, 0))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _check_scraper(request: Request) -> None:
+    expected = get_settings().metrics_token
+    if expected:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Forbidden("metrics need the scraper's token (STUDIO_METRICS_TOKEN)")
+        return
+    peer = request.client.host if request.client else ""
+    try:
+        local = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise Forbidden("metrics are served to this machine only; set STUDIO_METRICS_TOKEN")

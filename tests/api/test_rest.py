@@ -171,21 +171,6 @@ def test_invalid_job_is_422_and_charges_nothing(client):
     assert client.get("/jobs", headers=headers).json()["total"] == 0
 
 
-@pytest.mark.parametrize(
-    ("slug", "body"),
-    [
-        ("influencer-creation", {}),
-        ("3d-video", {"prompt": "a canyon"}),
-    ],
-)
-def test_features_not_yet_available_are_501(client, slug, body):
-    _, headers = _register(client)
-    r = client.post(f"/jobs/{slug}", json=body, headers=headers)
-    assert r.status_code == 501
-    assert "not available yet" in r.json()["error"]["message"]
-    assert client.get("/users/credits", headers=headers).json()["credits"] == 50
-
-
 def test_cloth_swap_over_multipart(client, tmp_path):
     from tests.samples import draw_tshirt, skimage_photo
 
