@@ -3,55 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
-import uuid
 
-import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from tests.conftest import service_missing
-
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        service_missing("Chromium", "apt-get install chromium (make test does)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
-def _registered_page(browser, live_server, prefix: str):
-    """A page logged in as a new user with 50 credits; returns (page, credit badge)."""
-    from playwright.sync_api import expect
-
-    page = browser.new_page(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    page.goto(live_server + "/", wait_until="load")
-    page.get_by_label("Email").fill(f"{prefix}-{uuid.uuid4().hex[:8]}@example.com")
-    page.get_by_label("Password (8–72 characters)").fill("browser-password")
-    page.get_by_role("button", name="Register").click()
-    badge = page.locator("#credit-badge")
-    expect(badge).to_contain_text("50 credits", timeout=20_000)
-    return page, badge
+from tests.ui.browser import registered_page
 
 
 def test_register_generate_and_find_it_in_history(browser, live_server, tmp_path):
     from playwright.sync_api import expect
 
-    page, badge = _registered_page(browser, live_server, "browser")
+    page, badge = registered_page(browser, live_server, "browser")
     expect(page.get_by_text("Test model in use")).to_be_visible()
 
     page.get_by_label("Prompt", exact=True).fill("a red fox in the snow")
@@ -103,7 +62,7 @@ def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
 
     from tests.samples import draw_tshirt, skimage_photo
 
-    page, badge = _registered_page(browser, live_server, "swap")
+    page, badge = registered_page(browser, live_server, "swap")
     page.get_by_role("tab", name="Cloth swap").click()
     person = page.locator("#cloth_swap-person input[type=file]")
     person.set_input_files(str(skimage_photo("astronaut.png")))
@@ -121,7 +80,7 @@ def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
 def test_story_video_in_the_browser(browser, live_server):
     from playwright.sync_api import expect
 
-    page, badge = _registered_page(browser, live_server, "story")
+    page, badge = registered_page(browser, live_server, "story")
     page.get_by_role("tab", name="Story video").click()
     page.locator("#story_video-script textarea").fill(
         "The train left the city at midnight. By morning it reached the sea."

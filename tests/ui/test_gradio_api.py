@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
 from PIL import Image
+
+from tests.ui.gradio_calls import new_token, wait_for
 
 PUBLIC = {
     "/login",
@@ -31,25 +31,13 @@ PUBLIC = {
 }
 
 
-@pytest.fixture(scope="module")
-def client(live_server):
-    return Client(live_server + "/", verbose=False)
-
-
-def _token(client) -> str:
-    email = f"grad-{uuid.uuid4().hex[:8]}@example.com"
-    account = client.predict(email, "gradio-password", api_name="/register")
-    assert account["user"]["credits"] == 50
-    return account["token"]
-
-
 def test_documented_api_lists_exactly_the_public_endpoints(client):
     named = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
     assert named == PUBLIC
 
 
 def test_image_job_through_gradio_client(client):
-    token = _token(client)
+    token = new_token(client)
     job = client.predict(
         token=token,
         prompt="a koi pond",
@@ -81,7 +69,7 @@ def test_image_job_through_gradio_client(client):
 
 
 def test_errors_reach_the_client(client):
-    token = _token(client)
+    token = new_token(client)
     with pytest.raises(Exception, match="width: must be at least 512"):
         client.predict(token=token, prompt="x", width=64, api_name="/image_generation")
     with pytest.raises(Exception, match="duration: must be one of 15, 30, 60"):
@@ -92,7 +80,7 @@ def test_errors_reach_the_client(client):
 
 
 def test_cancel_through_gradio_client(client):
-    token = _token(client)
+    token = new_token(client)
     job = client.predict(
         token=token, prompt="slow", width=512, height=512, steps=100, api_name="/image_generation"
     )
@@ -105,22 +93,12 @@ def test_cancel_through_gradio_client(client):
     assert client.predict(token, api_name="/credits") == 50
 
 
-def _wait_for(client, token, job_id, timeout=180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.predict(token, job_id, api_name="/job_status")
-        if status["status"] in ("completed", "failed", "cancelled"):
-            return status
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish")
-
-
 def test_cloth_swap_through_gradio_client(client, tmp_path):
     from gradio_client import handle_file
 
     from tests.samples import draw_tshirt, skimage_photo
 
-    token = _token(client)
+    token = new_token(client)
     job = client.predict(
         token=token,
         person=handle_file(str(skimage_photo("astronaut.png"))),
@@ -130,7 +108,7 @@ def test_cloth_swap_through_gradio_client(client, tmp_path):
         api_name="/cloth_swap",
     )
     assert job["creditsCharged"] == 3
-    status = _wait_for(client, token, job["id"])
+    status = wait_for(client, token, job["id"])
     assert status["status"] == "completed", status["error"]
     files = client.predict(token, job["id"], api_name="/job_result")
     names = sorted(Path(f if isinstance(f, str) else f["path"]).name for f in files)
@@ -139,7 +117,7 @@ def test_cloth_swap_through_gradio_client(client, tmp_path):
 
 
 def test_story_video_through_gradio_client(client):
-    token = _token(client)
+    token = new_token(client)
     job = client.predict(
         token=token,
         script="A fox crossed the frozen river. On the far bank, spring was waiting.",
@@ -148,7 +126,7 @@ def test_story_video_through_gradio_client(client):
         background_music="none",
         api_name="/story_video",
     )
-    status = _wait_for(client, token, job["id"], timeout=300)
+    status = wait_for(client, token, job["id"], timeout=300)
     assert status["status"] == "completed", status["error"]
     files = client.predict(token, job["id"], api_name="/job_result")
     names = {Path(f if isinstance(f, str) else f["path"]).name for f in files}

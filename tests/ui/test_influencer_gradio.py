@@ -3,55 +3,19 @@
 from __future__ import annotations
 
 import re
-import shutil
-import time
-import uuid
 from pathlib import Path
 
-import pytest
-
 from tests.samples import skimage_photo
+from tests.ui.browser import registered_page
+from tests.ui.gradio_calls import new_token, wait_for
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 SET_TIMEOUT = 600  # one 832x1216 pose on the tiny model: about a minute on a quiet CPU
-
-
-@pytest.fixture(scope="module")
-def client(live_server):
-    from gradio_client import Client
-
-    return Client(live_server + "/", verbose=False)
-
-
-def _token(client) -> str:
-    email = f"persona-{uuid.uuid4().hex[:8]}@example.com"
-    return client.predict(email, "gradio-password", api_name="/register")["token"]
-
-
-def _wait_for(client, token, job_id, timeout=SET_TIMEOUT) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.predict(token, job_id, api_name="/job_status")
-        if status["status"] in ("completed", "failed", "cancelled"):
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 def test_the_seeds_request_and_a_set_through_gradio_client(client):
     from gradio_client import handle_file
 
-    token = _token(client)
+    token = new_token(client, "persona")
     seed_request = client.predict(
         token=token,
         gender="female",
@@ -63,7 +27,7 @@ def test_the_seeds_request_and_a_set_through_gradio_client(client):
     )
     assert seed_request["creditsCharged"] == 5
     client.predict(token, seed_request["id"], api_name="/cancel_job")
-    assert _wait_for(client, token, seed_request["id"])["status"] == "cancelled"
+    assert wait_for(client, token, seed_request["id"], SET_TIMEOUT)["status"] == "cancelled"
     assert client.predict(token, api_name="/credits") == 50
 
     job = client.predict(
@@ -76,7 +40,7 @@ def test_the_seeds_request_and_a_set_through_gradio_client(client):
         reference_face=handle_file(str(skimage_photo("astronaut.png"))),
         api_name="/influencer_creation",
     )
-    status = _wait_for(client, token, job["id"])
+    status = wait_for(client, token, job["id"], SET_TIMEOUT)
     assert status["status"] == "completed", status["error"]
     pose = status["metrics"]["poses"][0]
     assert pose["distance"] < 0.6 and pose["method"] == "skeleton"
@@ -86,29 +50,10 @@ def test_the_seeds_request_and_a_set_through_gradio_client(client):
     assert client.predict(token, api_name="/credits") == 45
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from tests.conftest import service_missing
-
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        service_missing("Chromium", "apt-get install chromium (make test does)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
 def test_a_set_in_the_browser(browser, live_server):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(live_server + "/", wait_until="load")
-    page.get_by_label("Email").fill(f"persona-{uuid.uuid4().hex[:8]}@example.com")
-    page.get_by_label("Password (8–72 characters)").fill("browser-password")
-    page.get_by_role("button", name="Register").click()
-    badge = page.locator("#credit-badge")
-    expect(badge).to_contain_text("50 credits", timeout=20_000)
+    page, badge = registered_page(browser, live_server, "persona")
 
     page.get_by_role("tab", name="AI influencer").click()
     expect(page.get_by_text("Cost: 5 credits")).to_be_visible()

@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-from gradio_client import Client
-
-from tests.ui.test_browser import _registered_page, browser  # noqa: F401 (the fixture)
-from tests.ui.test_gradio_api import _token, _wait_for
+from tests.ui.browser import registered_page
+from tests.ui.gradio_calls import new_token, wait_for
 
 SCRIPT = (
     "Plants convert sunlight into energy through photosynthesis. "
@@ -17,13 +14,8 @@ SCRIPT = (
 )
 
 
-@pytest.fixture(scope="module")
-def client(live_server):
-    return Client(live_server + "/", verbose=False)
-
-
 def test_a_lesson_through_gradio_client(client):
-    token = _token(client)
+    token = new_token(client)
     job = client.predict(
         token=token,
         topic="Photosynthesis",
@@ -36,7 +28,7 @@ def test_a_lesson_through_gradio_client(client):
         caption_position="bottom",
         api_name="/study_animation",
     )
-    status = _wait_for(client, token, job["id"], timeout=400)
+    status = wait_for(client, token, job["id"], timeout=400)
     assert status["status"] == "completed", status["error"]
     files = client.predict(token, job["id"], api_name="/job_result")
     names = {Path(f if isinstance(f, str) else f["path"]).name for f in files}
@@ -44,10 +36,10 @@ def test_a_lesson_through_gradio_client(client):
     assert client.predict(token, api_name="/credits") == 45
 
 
-def test_a_lesson_in_the_browser(browser, live_server):  # noqa: F811
+def test_a_lesson_in_the_browser(browser, live_server):
     from playwright.sync_api import expect
 
-    page, badge = _registered_page(browser, live_server, "lesson")
+    page, badge = registered_page(browser, live_server, "lesson")
     page.get_by_role("tab", name="Study animation").click()
     page.locator("#study_animation-topic textarea, #study_animation-topic input").first.fill(
         "Photosynthesis"
