@@ -86,7 +86,7 @@ def test_the_studio_page_works_under_its_content_security_policy(live_server):
     import httpx
 
     assert "content-security-policy" in httpx.get(live_server + "/").headers
-    from tests.ui.test_browser import ARGS, CHROMIUM
+    from tests.ui.browser import ARGS, CHROMIUM
 
     violations: list[str] = []
     with playwright_api.sync_playwright() as p:

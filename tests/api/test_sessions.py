@@ -100,7 +100,7 @@ def test_the_studio_log_out_button_ends_the_session_on_the_server(live_server):
     if not shutil.which("chromium"):
         pytest.skip("Chromium is not installed")
     from tests.conftest import LIVE_ROOT
-    from tests.ui.test_browser import ARGS, CHROMIUM
+    from tests.ui.browser import ARGS, CHROMIUM
 
     expect = playwright_api.expect
     email = f"leaver-{uuid.uuid4().hex[:8]}@example.com"
