@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,6 +55,31 @@ class Field:
             raise ValueError(f"{self.name}: one label per choice")
         if self.choices and self.kind not in ("choice", "int"):
             raise ValueError(f"{self.name}: only choice and int fields have choices")
+
+    @classmethod
+    def options(
+        cls, name: str, label: str, options: Mapping[str, Any], default: str, **extra: Any
+    ) -> Field:
+        """A choice field over a data file's entries (name → an object with a `.label`):
+        the choices and what the UI shows for them both come from the data."""
+        labels = tuple(option.label for option in options.values())
+        return cls(
+            name, "choice", label, default=default, choices=tuple(options), labels=labels, **extra
+        )
+
+    @classmethod
+    def seed(cls, help: str, label: str = "Seed") -> Field:
+        """The optional seed every generating feature takes (empty: a random one)."""
+        return cls(
+            "seed",
+            "int",
+            label,
+            default=None,
+            minimum=0,
+            maximum=2**32 - 1,
+            help=help,
+            placeholder="random",
+        )
 
     @property
     def api_name(self) -> str:

@@ -25,28 +25,19 @@ FEATURE = Feature(
     description="Text to image with Stable Diffusion XL, in a choice of styles.",
     fields=(
         Field("prompt", "text", "Prompt", required=True, max_length=2000, multiline=True),
-        Field(
+        Field.options(
             "style",
-            "choice",
             "Style",
+            load_styles(),
             default="realistic",
-            choices=tuple(load_styles()),
-            labels=tuple(style.label for style in load_styles().values()),
         ),
         Field("negative_prompt", "text", "Negative prompt", default="", max_length=2000),
         Field("width", "int", "Width", default=1024, **SIZE),
         Field("height", "int", "Height", default=1024, **SIZE),
         Field("steps", "int", "Steps", default=30, minimum=1, maximum=100),
         Field("num_images", "int", "Number of images", default=1, minimum=1, maximum=4),
-        Field(
-            "seed",
-            "int",
-            "Seed",
-            default=None,
-            minimum=0,
-            maximum=2**32 - 1,
-            help="Leave empty for a random seed; the same seed and settings give the same image.",
-            placeholder="random",
+        Field.seed(
+            "Leave empty for a random seed; the same seed and settings give the same image."
         ),
         Field(
             "guidance",
@@ -58,13 +49,11 @@ FEATURE = Feature(
             help="How strictly to follow the prompt; empty uses the model's own value.",
             placeholder="model default",
         ),
-        Field(
+        Field.options(
             "scheduler",
-            "choice",
             "Sampler",
+            load_samplers(),
             default="default",
-            choices=tuple(load_samplers()),
-            labels=tuple(sampler.label for sampler in load_samplers().values()),
         ),
         Field(
             "reference_image",

@@ -371,13 +371,11 @@ FEATURE = Feature(
         Field("gender", "choice", "Gender", default="female", **_choices("genders")),
         Field("ethnicity", "choice", "Ethnicity", default="any", **_choices("ethnicities")),
         Field("age_range", "choice", "Age range", default="26-35", **_choices("age_ranges")),
-        Field(
+        Field.options(
             "style",
-            "choice",
             "Style",
+            personas.load_styles(),
             default="professional",
-            choices=tuple(personas.load_styles()),
-            labels=tuple(s.label for s in personas.load_styles().values()),
         ),
         Field(
             "poses",
@@ -397,16 +395,7 @@ FEATURE = Feature(
             placeholder="e.g. freckles, red scarf, autumn park",
             help="Added to every pose, so the whole set shares it.",
         ),
-        Field(
-            "seed",
-            "int",
-            "Seed",
-            default=None,
-            minimum=0,
-            maximum=2**32 - 1,
-            help="One seed for the whole set; empty picks a new persona.",
-            placeholder="random",
-        ),
+        Field.seed("One seed for the whole set; empty picks a new persona."),
         Field(
             "reference_face",
             "image",

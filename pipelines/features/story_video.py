@@ -238,21 +238,17 @@ FEATURE = Feature(
     description="Your script as a 1920x1080 video, up to 180 s, with narration and music.",
     fields=(
         Field("script", "text", "Script", required=True, max_length=5000, multiline=True),
-        Field(
+        Field.options(
             "visual_style",
-            "choice",
             "Visual style",
+            visual_styles(),
             default="cinematic",
-            choices=tuple(visual_styles()),
-            labels=tuple(style.label for style in visual_styles().values()),
         ),
-        Field(
+        Field.options(
             "voice_style",
-            "choice",
             "Voice",
+            tts.voice_styles(),
             default="male-warm",
-            choices=tuple(tts.voice_styles()),
-            labels=tuple(style.label for style in tts.voice_styles().values()),
             preview="voice",
         ),
         Field(

@@ -284,30 +284,24 @@ FEATURE = Feature(
             multiline=True,
             help="Leave empty to have the configured text model write the lesson.",
         ),
-        Field(
+        Field.options(
             "subject",
-            "choice",
             "Subject",
+            subjects(),
             default="science",
-            choices=tuple(subjects()),
-            labels=tuple(s.label for s in subjects().values()),
         ),
-        Field(
+        Field.options(
             "animation_style",
-            "choice",
             "Animation style",
+            styles(),
             default="whiteboard",
-            choices=tuple(styles()),
-            labels=tuple(s.label for s in styles().values()),
         ),
         Field("duration", "int", "Duration (s)", default=60, choices=DURATIONS),
-        Field(
+        Field.options(
             "voice_style",
-            "choice",
             "Voice",
+            tts.voice_styles(),
             default="male-warm",
-            choices=VOICES,
-            labels=tuple(s.label for s in tts.voice_styles().values()),
             preview="voice",
         ),
         Field(

@@ -299,21 +299,17 @@ FEATURE = Feature(
             choices=(15, 30, 60),
             help="15 s is 2 shots, 30 s 3 shots, 60 s 6 shots of the same scene.",
         ),
-        Field(
+        Field.options(
             "camera_movement",
-            "choice",
             "Camera movement",
+            camera_paths(),
             default="orbit",
-            choices=tuple(camera_paths()),
-            labels=tuple(p.label for p in camera_paths().values()),
         ),
-        Field(
+        Field.options(
             "style",
-            "choice",
             "Style",
+            scene_styles(),
             default="cinematic",
-            choices=tuple(scene_styles()),
-            labels=tuple(s.label for s in scene_styles().values()),
         ),
         Field(
             "negative_prompt",
@@ -323,14 +319,9 @@ FEATURE = Feature(
             max_length=1000,
             help="What the keyframes should not show.",
         ),
-        Field(
-            "seed",
-            "int",
-            "Seed (optional)",
-            default=None,
-            minimum=0,
-            maximum=2**32 - 1,
-            help="The same seed and settings give the same video; empty picks one from the prompt.",
+        Field.seed(
+            "The same seed and settings give the same video; empty picks one from the prompt.",
+            label="Seed (optional)",
         ),
         Field("fps", "int", "Frames per second", default=24, choices=(24, 30)),
         Field("music", "choice", "Music", default=NONE, choices=mood_choices()),
