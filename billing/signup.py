@@ -6,15 +6,21 @@ from billing.ledger import grant
 from studio.accounts import create_user, hash_password, normalise_email
 from studio.db import write_transaction
 from studio.models import User
+from studio.ratelimit import hit, refuse_if_exhausted
 from studio.settings import get_settings
 
 
-def register(email: str, password: str) -> User:
-    """Create the account and grant the signup credits; both or neither."""
+def register(email: str, password: str, address: str | None = None) -> User:
+    """Create the account and grant the signup credits; both or neither. With the caller's
+    `address`, RateLimited after STUDIO_SIGNUPS_PER_IP_DAY accounts from it (credit farming)."""
+    if address:
+        refuse_if_exhausted("signups", address, "too many new accounts from this address today")
     email = normalise_email(email)
     password_hash = hash_password(password)
     with write_transaction():
         user = create_user(email, password_hash)
         if get_settings().signup_credits > 0:
             grant(user.id, get_settings().signup_credits, "signup bonus", key=f"signup:{user.id}")
+    if address:
+        hit("signups", address)
     return User.get_by_id(user.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Literal
+from typing import Any, Literal, Optional, TypedDict
 
 import gradio as gr
 from gradio.data_classes import FileData
@@ -14,15 +14,34 @@ from pipelines import Feature
 from pipelines.registry import FEATURES
 from studio.accounts import authenticate
 from studio.tokens import issue_token
-from ui.guard import require_user, shown_to_user
+from ui.guard import caller_address, require_user, shown_to_user
 from ui.uploads import uploaded_bytes
 from worker.jobs import cancel, get_job, list_jobs, submit
-from worker.views import job_view
+from worker.services import quick_defaults
+from worker.views import JobView, job_view
 
 _TYPES: dict[str, Any] = {"text": str, "int": int, "float": float, "bool": bool, "image": FileData}
 
 
-def _account(user) -> dict:
+class UserView(TypedDict):
+    id: int
+    email: str
+    credits: int
+
+
+class Account(TypedDict):
+    """A login: pass `token` to every other endpoint."""
+
+    token: str
+    user: UserView
+
+
+class JobList(TypedDict):
+    jobs: list[JobView]
+    total: int
+
+
+def _account(user) -> Account:
     return {
         "token": issue_token(user),
         "user": {"id": user.id, "email": user.email, "credits": user.credits},
@@ -30,15 +49,15 @@ def _account(user) -> dict:
 
 
 @shown_to_user
-def login(email: str, password: str) -> dict:
+def login(email: str, password: str, request: gr.Request) -> Account:
     """Log in; returns {token, user}. Pass the token to every other endpoint."""
-    return _account(authenticate(email, password))
+    return _account(authenticate(email, password, caller_address(request)))
 
 
 @shown_to_user
-def register(email: str, password: str) -> dict:
+def register(email: str, password: str, request: gr.Request) -> Account:
     """Create an account with 50 free credits; returns {token, user}."""
-    return _account(register_account(email, password))
+    return _account(register_account(email, password, caller_address(request)))
 
 
 @shown_to_user
@@ -48,20 +67,20 @@ def credits(token: str) -> int:
 
 
 @shown_to_user
-def job_status(token: str, job_id: str) -> dict:
+def job_status(token: str, job_id: str) -> JobView:
     """A job's status, progress (0–100), stage text, outputs (signed URLs) and metrics."""
     return job_view(get_job(require_user(token), job_id))
 
 
 @shown_to_user
-def list_jobs_endpoint(token: str, limit: int = 20, offset: int = 0) -> dict:
+def list_jobs_endpoint(token: str, limit: int = 20, offset: int = 0) -> JobList:
     """The user's jobs, newest first."""
     page, total = list_jobs(require_user(token), max(1, min(limit, 100)), max(0, offset))
     return {"jobs": [job_view(j) for j in page], "total": total}
 
 
 @shown_to_user
-def cancel_job(token: str, job_id: str) -> dict:
+def cancel_job(token: str, job_id: str) -> JobView:
     """Cancel a job; its credits come back."""
     return job_view(cancel(require_user(token), job_id))
 
@@ -72,7 +91,7 @@ def submit_endpoint(feature: Feature):
     names = [f.name for f in ordered]
 
     @shown_to_user
-    def endpoint(*args: Any) -> dict:
+    def endpoint(*args: Any) -> JobView:
         token, values = args[0], dict(zip(names, args[1:], strict=False))
         user = require_user(token)  # before any file argument is looked at
         for upload in feature.uploads:
@@ -81,22 +100,27 @@ def submit_endpoint(feature: Feature):
         return job_view(job, urls=False)
 
     params = [inspect.Parameter("token", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)]
-    annotations: dict[str, Any] = {"token": str, "return": dict}
+    annotations: dict[str, Any] = {"token": str, "return": JobView}
+    defaults = quick_defaults(feature)  # what the UI's form shows and REST applies
     for f in ordered:
         hint: Any = Literal[f.choices] if f.choices else _TYPES[f.kind]
-        if not f.required:
-            hint = hint | None
-        default = inspect.Parameter.empty if f.required else f.default
+        default = inspect.Parameter.empty if f.required else defaults.get(f.name)
+        if not f.required and default is None:
+            hint = Optional[hint]  # noqa: UP045 — one "None" in the documented type
         params.append(
             inspect.Parameter(
                 f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=hint
             )
         )
         annotations[f.name] = hint
-    endpoint.__signature__ = inspect.Signature(params, return_annotation=dict)
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=JobView)
     endpoint.__annotations__ = annotations
     endpoint.__name__ = feature.id
-    endpoint.__doc__ = f"Submit a {feature.title} job ({feature.cost_rule}); returns the job."
+    endpoint.__doc__ = (
+        f"Submit a {feature.title} job ({feature.cost_rule}); returns the job (id, status, "
+        "progress, stage, creditsCharged, …): follow it with /job_status, fetch its files "
+        "with /job_result."
+    )
     return endpoint
 
 

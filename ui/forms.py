@@ -28,7 +28,7 @@ def field_component(
             elem_id=elem_id,
         )
     if field.choices:  # a "choice" field, or an "int" field with allowed values
-        labels = field.labels or tuple(str(c).replace("-", " ").title() for c in field.choices)
+        labels = field.labels or tuple(choice_label(c) for c in field.choices)
         choices = list(zip(labels, field.choices, strict=True))
         return gr.Dropdown(choices=choices, value=value, label=label, info=info, elem_id=elem_id)
     if field.kind == "bool":
@@ -60,34 +60,58 @@ def field_component(
     return gr.Number(value=value, label=label, precision=precision, info=info, elem_id=elem_id)
 
 
+def choice_label(choice: Any) -> str:
+    """What a dropdown shows for a choice without a declared label ("18-24" stays "18-24")."""
+    text = str(choice).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def is_essential(field: Field) -> bool:
+    """Shown at the top of the form; the rest (numbers, seed, optional uploads) is folded."""
+    if field.kind == "image":
+        return field.required
+    return field.required or field.multiline or bool(field.choices) or field.kind == "bool"
+
+
+def _with_error(
+    feature: Feature,
+    field: Field,
+    defaults: dict[str, Any],
+    components: dict[str, gr.components.Component],
+    errors: dict[str, gr.Markdown],
+) -> None:
+    elem_id = f"{feature.id}-{field.name}"
+    components[field.name] = field_component(field, defaults.get(field.name), elem_id)
+    # The validation message for this field lives right under it until it is fixed.
+    errors[field.name] = gr.Markdown(
+        visible=False, elem_classes="field-error", elem_id=f"{elem_id}-error"
+    )
+
+
 def build_form(
     feature: Feature, defaults: dict[str, Any] | None = None
-) -> dict[str, gr.components.Component]:
-    """Components for every field, laid out: long text and uploads first, options beside."""
+) -> tuple[dict[str, gr.components.Component], dict[str, gr.Markdown]]:
+    """Components for every field (essentials first, the rest under "Advanced settings") and
+    an error line under each; both by field name."""
     defaults = defaults or {}
     components: dict[str, gr.components.Component] = {}
-    uploads = [f for f in feature.fields if f.kind == "image" and f.required]
-    optional_uploads = [f for f in feature.fields if f.kind == "image" and not f.required]
-    main = [f for f in feature.fields if f.kind != "image" and (f.multiline or f.required)]
-    options = [f for f in feature.fields if f.kind != "image" and f not in main]
+    errors: dict[str, gr.Markdown] = {}
+    essentials = [f for f in feature.fields if is_essential(f)]
+    advanced = [f for f in feature.fields if not is_essential(f)]
+    uploads = [f for f in essentials if f.kind == "image"]
     if uploads:
-        with gr.Row():
-            for f in uploads:
-                components[f.name] = field_component(
-                    f, defaults.get(f.name), f"{feature.id}-{f.name}"
-                )
-    for f in main:
-        components[f.name] = field_component(f, defaults.get(f.name), f"{feature.id}-{f.name}")
-    for start in range(0, len(options), 3):
         with gr.Row(equal_height=False):
-            for f in options[start : start + 3]:
-                components[f.name] = field_component(
-                    f, defaults.get(f.name), f"{feature.id}-{f.name}"
-                )
-    for f in optional_uploads:
-        with gr.Accordion(f.label, open=False):
-            components[f.name] = field_component(f, defaults.get(f.name), f"{feature.id}-{f.name}")
-    return components
+            for f in uploads:
+                with gr.Column(min_width=160):
+                    _with_error(feature, f, defaults, components, errors)
+    for f in essentials:
+        if f.kind != "image":
+            _with_error(feature, f, defaults, components, errors)
+    if advanced:
+        with gr.Accordion("Advanced settings", open=False):
+            for f in advanced:
+                _with_error(feature, f, defaults, components, errors)
+    return components, errors
 
 
 def form_values(feature: Feature, components: dict[str, Any], values: dict) -> dict[str, Any]:
@@ -104,14 +128,19 @@ def form_values(feature: Feature, components: dict[str, Any], values: dict) -> d
     return raw
 
 
-def cost_text(feature: Feature, raw: dict[str, Any]) -> str:
-    """'Costs N credits' for the current form values (falls back to defaults when invalid)."""
+def price(feature: Feature, raw: dict[str, Any]) -> int:
+    """The credits the current form values cost (the defaults' price while they are invalid)."""
     values = feature.defaults() | {k: v for k, v in raw.items() if v not in (None, "")}
     try:
-        cost = feature.cost(values)
+        return feature.cost(values)
     except (TypeError, ValueError):
-        cost = feature.cost(feature.defaults())
-    return f"**Cost: {cost} credits** ({feature.cost_rule})"
+        return feature.cost(feature.defaults())
+
+
+def run_label(feature: Feature, raw: dict[str, Any]) -> str:
+    """The Generate button's text, with the price: "Generate · 4 credits"."""
+    cost = price(feature, raw)
+    return f"Generate · {cost} credit{'s' if cost != 1 else ''}"
 
 
 def form_updates(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -12,6 +14,7 @@ import gradio as gr
 from pipelines import InputError
 from studio.errors import StudioError
 from studio.models import User
+from studio.ratelimit import client_address
 from studio.tokens import user_from_token
 
 logger = logging.getLogger(__name__)
@@ -42,7 +45,18 @@ def shown_to_user(fn: Callable[P, R]) -> Callable[P, R]:
         except (StudioError, InputError) as exc:
             raise as_gr_error(exc) from None
 
+    # Resolved in fn's own module: Gradio documents the API from these types, and would look
+    # the names up in this module instead.
+    with contextlib.suppress(NameError, TypeError):
+        wrapper.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
     return wrapper
+
+
+def caller_address(request: gr.Request | None) -> str | None:
+    """The caller's address for limits (X-Forwarded-For only from STUDIO_TRUSTED_PROXIES)."""
+    if request is None or request.client is None:
+        return None
+    return client_address(request.client.host, request.headers.get("x-forwarded-for"))
 
 
 def require_user(token: str | None) -> User:

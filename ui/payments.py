@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+from typing import TypedDict
 
 import gradio as gr
 
@@ -86,7 +86,7 @@ def _intro(configured: bool) -> str:
     return "Pay securely with Stripe Checkout; the credits are added as soon as Stripe confirms."
 
 
-def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
+def build_payments_tab(token: gr.BrowserState, badge: gr.HTML) -> None:
     """The tab's contents; call inside `with gr.Tab("Buy credits"):`."""
     configured = payments_configured()
     gr.Markdown(_intro(configured))
@@ -208,8 +208,21 @@ def build_payments_tab(token: gr.BrowserState, badge: gr.Markdown) -> None:
     )
 
 
+class Checkout(TypedDict):
+    paymentId: str
+    checkoutUrl: str  # open in a browser to pay
+
+
+class PaymentState(TypedDict):
+    paymentId: str
+    status: str  # pending, processing, paid, failed, expired
+    credits: int
+    invoiceUrl: str | None
+    balance: int
+
+
 @shown_to_user
-def buy_credits(token: str, package: str) -> dict[str, Any]:
+def buy_credits(token: str, package: str) -> Checkout:
     """Start buying a credit package (starter, pro or enterprise).
 
     Returns {paymentId, checkoutUrl}: open checkoutUrl in a browser to pay; the credits are
@@ -220,7 +233,7 @@ def buy_credits(token: str, package: str) -> dict[str, Any]:
 
 
 @shown_to_user
-def payment_status(token: str, payment_id: str) -> dict[str, Any]:
+def payment_status(token: str, payment_id: str) -> PaymentState:
     """A payment's status (pending, processing, paid, failed, expired) and your balance."""
     user = require_user(token)
     payment = get_payment(user, payment_id)

@@ -1,31 +1,26 @@
-"""What every tab shows about the account and the model in use."""
+"""What every page shows about the account and the model in use."""
 
 from __future__ import annotations
 
-from pipelines.sdxl.weights import active_preset
+import html
+
 from studio.models import User
-from studio.settings import get_settings
+from worker.services import tiny_in_use
 
-
-def tiny_in_use() -> bool:
-    settings = get_settings()
-    return active_preset(settings.model_preset, settings.resolved_models_dir) == "tiny"
+TINY_NOTICE = (
+    "**Test model in use:** images are random patterns until SDXL weights are installed "
+    "(README → *Models*)."
+)
 
 
 def badge_text(user: User | None) -> str:
+    """The account line in the header: email and balance (escaped: the email is user input)."""
     if user is None:
         return ""
     fresh = User.get_by_id(user.id)
-    return f"**{fresh.email}** · **{fresh.credits} credits**"
+    return f"<span class='who'>{html.escape(fresh.email)}</span> · <b>{fresh.credits} credits</b>"
 
 
 def tiny_notice() -> str:
-    if not tiny_in_use():
-        return ""
-    settings = get_settings()
-    return (
-        "**Test model in use.** No SDXL weights were found, so images come from the "
-        "built-in `tiny` model (random weights, real SDXL architecture): they show noise-like "
-        f"patterns, not your prompt. Put SDXL weights in `{settings.resolved_models_dir}` or the "
-        "Hugging Face cache (see README) and restart."
-    )
+    """The banner while the test model is in use, else nothing (server paths stay in the log)."""
+    return TINY_NOTICE if tiny_in_use() else ""

@@ -24,7 +24,7 @@ from studio.models import (
 from studio.storage import get_storage, job_key
 from studio.telemetry import CREDITS_SPENT, JOBS_SUBMITTED
 from worker.lifecycle import finish
-from worker.services import configured_services
+from worker.services import configured_services, quick_defaults
 from worker.tasks import enqueue
 
 logger = logging.getLogger(__name__)
@@ -91,9 +91,20 @@ def get_job(user: User, job_id: str) -> Job:
     return job
 
 
-def list_jobs(user: User, limit: int = 20, offset: int = 0) -> tuple[list[Job], int]:
-    """The user's jobs, newest first, and how many there are in all."""
+def list_jobs(
+    user: User,
+    limit: int = 20,
+    offset: int = 0,
+    feature: str | None = None,
+    statuses: tuple[str, ...] = (),
+) -> tuple[list[Job], int]:
+    """The user's jobs, newest first (of one feature and in some statuses if given), and how
+    many match in all."""
     query = Job.select().where(Job.user == user.id)
+    if feature:
+        query = query.where(Job.feature == feature)
+    if statuses:
+        query = query.where(Job.status.in_(statuses))
     page = query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
     return list(page), query.count()
 
@@ -141,6 +152,13 @@ def _feature(feature_id: str):
 
 
 def _validate(feature, raw: dict[str, Any]) -> dict[str, Any]:
+    # Fields left out take the defaults the UI's form shows (quick ones on the test model).
+    raw = dict(raw)
+    for name, value in quick_defaults(feature).items():
+        api_name = feature.field(name).api_name
+        if raw.get(name) is None and raw.get(api_name) is None:
+            raw.pop(api_name, None)
+            raw[name] = value
     try:
         return feature.validate(raw, configured_services())
     except InputError as exc:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from billing.ledger import grant
+from pipelines.registry import FEATURES
 from studio.db import write_transaction
 from studio.models import CANCELLED, COMPLETED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings
@@ -38,6 +39,12 @@ def claim(job_id: str, me: str) -> Job | None:
         .execute()
     )
     return Job.get_by_id(job_id) if claimed == 1 else None
+
+
+def feature_title(feature_id: str) -> str:
+    """How the ledger names a feature (the same words as the charge: "Image generation job")."""
+    feature = FEATURES.get(feature_id)
+    return feature.title if feature else feature_id
 
 
 def finish(
@@ -75,7 +82,7 @@ def finish(
             grant(
                 job.user_id,
                 job.credits_charged,
-                f"refund: {job.feature} job {status}",
+                f"Refund: {feature_title(job.feature)} job {status}",
                 key=f"job:{job_id}:refund",
                 job_id=job_id,
             )

@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
+
+from peewee import fn
 
 from pipelines.declare import camel
-from studio.models import Job
+from pipelines.registry import FEATURES
+from studio.models import Job, LedgerEntry
 from studio.settings import get_settings
 from studio.storage import get_storage
+
+SUMMARY_CHARS = 140
+
+
+class OutputView(TypedDict):
+    """One output file of a job."""
+
+    name: str
+    contentType: str
+    size: int | None
+    url: str | None  # a signed download link (REST), None from the Gradio API
+
+
+class JobView(TypedDict):
+    """A job as REST and gradio_client return it."""
+
+    id: str
+    feature: str
+    title: str
+    summary: str
+    status: str  # pending, processing, completed, failed, cancelled
+    progress: float  # 0-100
+    stage: str
+    params: dict[str, Any]
+    creditsCharged: int
+    creditsRefunded: int
+    creditsNet: int
+    error: str | None
+    createdAt: str | None
+    startedAt: str | None
+    finishedAt: str | None
+    processingTime: float | None
+    attempts: int
+    cancelRequested: bool
+    outputs: list[OutputView]
+    preview: str | None
+    metrics: dict[str, Any]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -16,11 +56,31 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
 
 
-def job_view(job: Job, *, urls: bool = True) -> dict[str, Any]:
+def refunded(job: Job) -> int:
+    """Credits given back for this job (failed or cancelled), from the ledger."""
+    entries = LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount), 0)).where(
+        (LedgerEntry.job_id == job.id) & (LedgerEntry.amount > 0)
+    )
+    return int(entries.scalar() or 0)
+
+
+def summary(job: Job) -> str:
+    """A line that says what the job was: its main text (prompt, script, topic…), shortened."""
+    feature = FEATURES.get(job.feature)
+    params = job.params or {}
+    for field in feature.fields if feature else ():
+        value = params.get(field.name)
+        if field.kind == "text" and (field.required or field.multiline) and value:
+            text = " ".join(str(value).split())
+            return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+    return ""
+
+
+def job_view(job: Job, *, urls: bool = True) -> JobView:
     """The public description of a job."""
     storage = get_storage() if urls else None
     seconds = get_settings().download_url_seconds
-    outputs = [
+    outputs: list[OutputView] = [
         {
             "name": o["name"],
             "contentType": o["contentType"],
@@ -37,6 +97,10 @@ def job_view(job: Job, *, urls: bool = True) -> dict[str, Any]:
         "stage": job.stage,
         "params": {camel(k): v for k, v in (job.params or {}).items()},
         "creditsCharged": job.credits_charged,
+        "creditsRefunded": (back := refunded(job)),
+        "creditsNet": job.credits_charged - back,
+        "title": FEATURES[job.feature].title if job.feature in FEATURES else job.feature,
+        "summary": summary(job),
         "error": job.error,
         "createdAt": iso(job.created_at),
         "startedAt": iso(job.started_at),

@@ -9,7 +9,6 @@ from api.deps import CallerAddress, CurrentToken, CurrentUser
 from api.presenters import user_view
 from billing.signup import register as register_account
 from studio.accounts import authenticate
-from studio.ratelimit import hit, refuse_if_exhausted
 from studio.tokens import issue_token, revoke_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -27,9 +26,7 @@ def register(body: Credentials, address: CallerAddress) -> dict:
     A taken email answers 409 (the one thing an anonymous caller learns); 429 after
     STUDIO_SIGNUPS_PER_IP_DAY accounts from one address.
     """
-    refuse_if_exhausted("signups", address, "too many new accounts from this address today")
-    user = register_account(body.email, body.password)
-    hit("signups", address)
+    user = register_account(body.email, body.password, address)
     return {"token": issue_token(user), "user": user_view(user)}
 
 

@@ -97,13 +97,13 @@ def jobs(
 
 @router.get("/{job_id}")
 def job(job_id: str, user: CurrentUser) -> dict:
-    return job_view(get_job(user, job_id))
+    return dict(job_view(get_job(user, job_id)))
 
 
 @router.delete("/{job_id}")
 def cancel_job(job_id: str, user: CurrentUser) -> dict:
     """Cancel a job: pending ones at once, running ones at their next step (refunded)."""
-    return job_view(cancel(user, job_id))
+    return dict(job_view(cancel(user, job_id)))
 
 
 @router.get("/{job_id}/download")

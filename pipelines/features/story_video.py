@@ -157,7 +157,7 @@ def render_story(
     ctx.progress(low, "Rendering video")
 
     def on_render(share: float) -> None:
-        ctx.progress(low + (high - low) * share, f"Rendering video {share:.0%}")
+        ctx.progress(low + (high - low) * share, "Rendering video")
 
     video = render_video(
         timeline,

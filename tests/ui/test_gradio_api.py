@@ -36,6 +36,31 @@ def test_documented_api_lists_exactly_the_public_endpoints(client):
     assert named == PUBLIC
 
 
+def test_endpoints_document_their_keys_one_token_and_the_forms_defaults(client):
+    from pipelines.registry import FEATURES
+    from worker.services import quick_defaults
+
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for name, endpoint in api.items():
+        params = [p["parameter_name"] for p in endpoint["parameters"]]
+        assert endpoint["returns"][0]["type"], f"{name} documents no return type"
+        if name not in ("/login", "/register", "/preview_voice", "/preview_music"):
+            assert params[0] == "token", name  # one spelling everywhere
+            assert endpoint["parameters"][0]["python_type"]["type"] == "str", name
+    job = api["/image_generation"]["returns"][0]["type"]
+    assert {"id", "status", "progress", "stage", "creditsCharged", "outputs"} <= set(
+        job["properties"]
+    )
+    assert set(api["/login"]["returns"][0]["type"]["properties"]) == {"token", "user"}
+    assert [p["parameter_name"] for p in api["/job_result"]["parameters"]] == ["token", "job_id"]
+    defaults = quick_defaults(FEATURES["image_generation"])  # the tiny model's quick values
+    shown = {p["parameter_name"]: p for p in api["/image_generation"]["parameters"]}
+    for name in ("width", "height", "steps"):
+        assert shown[name]["parameter_default"] == defaults[name], name
+    seed = shown["seed"]["python_type"]["type"]
+    assert seed.count("None") == 1, seed
+
+
 def test_image_job_through_gradio_client(client):
     token = new_token(client)
     job = client.predict(
