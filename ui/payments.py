@@ -229,7 +229,7 @@ def buy_credits(token: str, package: str) -> Checkout:
     added when Stripe confirms the payment.
     """
     payment = create_checkout(require_user(token), package)
-    return {"paymentId": payment.id, "checkoutUrl": payment.checkout_url}
+    return {"paymentId": payment.id, "checkoutUrl": payment.checkout_url or ""}
 
 
 @shown_to_user
