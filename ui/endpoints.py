@@ -14,7 +14,7 @@ from pipelines import Feature
 from pipelines.registry import FEATURES
 from studio.accounts import authenticate
 from studio.tokens import issue_token
-from ui.guard import caller_address, require_user, shown_to_user
+from ui.guard import caller_address, count_request, require_user, shown_to_user
 from ui.uploads import uploaded_bytes
 from worker.jobs import cancel, get_job, list_jobs, submit
 from worker.services import quick_defaults
@@ -51,38 +51,42 @@ def _account(user) -> Account:
 @shown_to_user
 def login(email: str, password: str, request: gr.Request) -> Account:
     """Log in; returns {token, user}. Pass the token to every other endpoint."""
-    return _account(authenticate(email, password, caller_address(request)))
+    address = caller_address(request)
+    count_request("writes", f"address:{address}")
+    return _account(authenticate(email, password, address))
 
 
 @shown_to_user
 def register(email: str, password: str, request: gr.Request) -> Account:
     """Create an account with 50 free credits; returns {token, user}."""
-    return _account(register_account(email, password, caller_address(request)))
+    address = caller_address(request)
+    count_request("writes", f"address:{address}")
+    return _account(register_account(email, password, address))
 
 
 @shown_to_user
 def credits(token: str) -> int:
     """The logged-in user's credit balance."""
-    return balance(require_user(token).id)
+    return balance(require_user(token, "reads").id)
 
 
 @shown_to_user
 def job_status(token: str, job_id: str) -> JobView:
     """A job's status, progress (0–100), stage text, outputs (signed URLs) and metrics."""
-    return job_view(get_job(require_user(token), job_id))
+    return job_view(get_job(require_user(token, "reads"), job_id))
 
 
 @shown_to_user
 def list_jobs_endpoint(token: str, limit: int = 20, offset: int = 0) -> JobList:
     """The user's jobs, newest first."""
-    page, total = list_jobs(require_user(token), max(1, min(limit, 100)), max(0, offset))
+    page, total = list_jobs(require_user(token, "reads"), max(1, min(limit, 100)), max(0, offset))
     return {"jobs": [job_view(j) for j in page], "total": total}
 
 
 @shown_to_user
 def cancel_job(token: str, job_id: str) -> JobView:
     """Cancel a job; its credits come back."""
-    return job_view(cancel(require_user(token), job_id))
+    return job_view(cancel(require_user(token, "writes"), job_id))
 
 
 def submit_endpoint(feature: Feature):
@@ -93,7 +97,7 @@ def submit_endpoint(feature: Feature):
     @shown_to_user
     def endpoint(*args: Any) -> JobView:
         token, values = args[0], dict(zip(names, args[1:], strict=False))
-        user = require_user(token)  # before any file argument is looked at
+        user = require_user(token, "writes")  # before any file argument is looked at
         for upload in feature.uploads:
             values[upload.name] = uploaded_bytes(values.get(upload.name), upload.api_name)
         job = submit(user, feature.id, values)

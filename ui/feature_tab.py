@@ -116,7 +116,7 @@ def feature_tab(
         # Nothing here raises to Gradio: an error shows in the result area or under its field,
         # so no overlay ever covers the form.
         try:
-            user = await to_thread.run_sync(require_user, values[token])
+            user = await to_thread.run_sync(require_user, values[token], "writes")
             raw = form_values(feature, components, values)
             job = await to_thread.run_sync(submit, user, feature.id, raw)
         except (gr.Error, StudioError, InputError) as exc:

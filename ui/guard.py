@@ -12,9 +12,9 @@ from typing import ParamSpec, TypeVar
 import gradio as gr
 
 from pipelines import InputError
-from studio.errors import StudioError
+from studio.errors import RateLimited, StudioError
 from studio.models import User
-from studio.ratelimit import client_address
+from studio.ratelimit import client_address, hit
 from studio.tokens import user_from_token
 
 logger = logging.getLogger(__name__)
@@ -59,9 +59,23 @@ def caller_address(request: gr.Request | None) -> str | None:
     return client_address(request.client.host, request.headers.get("x-forwarded-for"))
 
 
-def require_user(token: str | None) -> User:
-    """The user behind a token, or a gr.Error asking to log in."""
+def count_request(kind: str, key: str) -> None:
+    """Count one request against the same limits as REST (STUDIO_RATE_LIMIT_WRITES / _READS,
+    shared per user or address); RateLimited once they run out, before anything is done."""
+    quota = hit(kind, key)
+    if quota is not None and not quota.allowed:
+        raise RateLimited(
+            f"too many requests: try again in {quota.reset_after} s", quota.reset_after
+        )
+
+
+def require_user(token: str | None, count: str | None = None) -> User:
+    """The user behind a token, or a gr.Error asking to log in; with `count` ("writes" or
+    "reads"), the request also counts against that user's rate limit."""
     try:
-        return user_from_token(token)
+        user = user_from_token(token)
+        if count:
+            count_request(count, f"user:{user.id}")
+        return user
     except StudioError as exc:
         raise as_gr_error(exc) from None

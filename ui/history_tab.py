@@ -327,7 +327,7 @@ def history_tab(
     @shown_to_user
     def job_result(token: str, job_id: str) -> list[str]:
         """A finished job's output files, downloaded by gradio_client (token, job id)."""
-        job = get_job(require_user(token), job_id.strip())
+        job = get_job(require_user(token, "reads"), job_id.strip())
         if job.status != COMPLETED:
             raise gr.Error(f"this job is {job.status} ({job.progress:.0f}%): no files yet")
         return local_outputs(job)

@@ -228,7 +228,7 @@ def buy_credits(token: str, package: str) -> Checkout:
     Returns {paymentId, checkoutUrl}: open checkoutUrl in a browser to pay; the credits are
     added when Stripe confirms the payment.
     """
-    payment = create_checkout(require_user(token), package)
+    payment = create_checkout(require_user(token, "writes"), package)
     return {"paymentId": payment.id, "checkoutUrl": payment.checkout_url or ""}
 
 
