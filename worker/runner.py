@@ -184,7 +184,8 @@ def run_job(job_id: str) -> None:
         finish(job_id, FAILED, condition=mine, refund=True, error=str(exc))
     except Exception as exc:  # noqa: BLE001 — the one catch-all: fail the job, refund
         logger.exception("job crashed job_id=%s feature=%s", job_id, feature.id)
-        message = f"internal error while running the job ({type(exc).__name__}); credits refunded"
+        # Users see a plain sentence; the exception and its trace are in the worker's log.
+        message = f"something went wrong on the server while running this job (job {job_id})."
         finish(job_id, FAILED, condition=mine, refund=True, error=message)
     finally:
         heartbeat.done.set()

@@ -193,6 +193,7 @@ def run(inputs: dict[str, Any], ctx: RunContext) -> RunResult:
         "coverage": round(float((work_alpha > 0.5)[person_area].mean()), 4),
         "faceFound": body.face_box is not None,
         "stageSeconds": timings,
+        "captions": {"result.png": "Result", "alignment.png": alignment.LEGEND},
     }
     log.info("cloth swap done %s", metrics)
     return RunResult(

@@ -28,6 +28,12 @@ GARMENT_EDGE = (255, 220, 0)
 OUTLINE = (255, 0, 200)
 BODY_POINT = (255, 40, 40)
 GARMENT_POINT = (0, 200, 255)
+# What the colours mean, shown as the image's caption in the studio.
+LEGEND = (
+    "Alignment: person blue, skin peach, old top red, kept lower garment dark blue, kept face "
+    "and hair green; garment edge yellow, its carried outline magenta; pose white; body "
+    "points red, garment points cyan"
+)
 
 
 def draw_alignment(

@@ -198,6 +198,9 @@ def test_cloth_swap_in_the_browser(browser, live_server, tmp_path):
     expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=120_000)
     expect(badge).to_contain_text("47 credits")
     expect(page.locator('a[download="alignment.png"]').first).to_be_visible()
+    gallery = page.locator("#cloth_swap-result")
+    expect(gallery.get_by_text("Alignment: person blue").first).to_be_attached()  # the legend
+    snap(page, "cloth-swap-desktop")
 
 
 def test_story_video_in_the_browser(browser, live_server):
