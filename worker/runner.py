@@ -182,7 +182,7 @@ def run_job(job_id: str) -> None:
     except (PipelineError, StudioError) as exc:
         logger.info("job failed job_id=%s feature=%s reason=%s", job_id, feature.id, exc)
         finish(job_id, FAILED, condition=mine, refund=True, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 — the one catch-all: fail the job, refund
+    except Exception:  # noqa: BLE001 — the one catch-all: fail the job, refund
         logger.exception("job crashed job_id=%s feature=%s", job_id, feature.id)
         # Users see a plain sentence; the exception and its trace are in the worker's log.
         message = f"something went wrong on the server while running this job (job {job_id})."
