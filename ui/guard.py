@@ -28,7 +28,8 @@ def as_gr_error(exc: Exception) -> gr.Error:
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
     else:
         message = str(exc)
-    return gr.Error(message, title="Not done")
+    # A refusal is not a server fault: no traceback in the log for it.
+    return gr.Error(message, title="Not done", print_exception=False)
 
 
 def shown_to_user(fn: Callable[P, R]) -> Callable[P, R]:

@@ -159,3 +159,18 @@ def test_story_video_through_gradio_client(client):
     assert client.predict(token, api_name="/credits") == 40
     voice = client.predict("female-warm", api_name="/preview_voice")
     assert Path(voice if isinstance(voice, str) else voice["path"]).stat().st_size > 10_000
+
+
+def test_a_malformed_call_never_writes_the_token_to_the_log(client, live_server):
+    import httpx
+
+    from tests.conftest import LIVE_ROOT
+
+    token = new_token(client, "malformed")
+    call = f"{live_server}/gradio_api/call/job_status"
+    event = httpx.post(call, json={"data": [token]}).json()["event_id"]  # one argument short
+    answer = httpx.get(f"{call}/{event}", timeout=30).text
+    assert "event: error" in answer and token not in answer
+    log = (LIVE_ROOT[live_server] / "server.log").read_text(errors="replace")
+    assert "didn't receive enough input values" in log  # the failure is logged…
+    assert token not in log  # …without the token
