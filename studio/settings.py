@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     metrics_token: str = ""  # /metrics wants it as a bearer token; unset: loopback callers only
 
     signup_credits: int = 50
+    # Public deployments: signup credits only once the emailed link is opened (README Security).
+    require_email_verification: bool = False
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://…:465, or ?starttls=false
+    mail_from: str = "AI Studio <noreply@localhost>"
+    verification_days: float = 3.0
     bcrypt_rounds: int = 12  # the cost of a password hash; tests lower it, nothing else should
     token_days: float = 7.0
     download_url_seconds: int = 3600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from billing.verification import awaiting_verification
 from studio.models import User
 from worker.services import tiny_in_use
 
@@ -18,7 +19,10 @@ def badge_text(user: User | None) -> str:
     if user is None:
         return ""
     fresh = User.get_by_id(user.id)
-    return f"<span class='who'>{html.escape(fresh.email)}</span> · <b>{fresh.credits} credits</b>"
+    text = f"<span class='who'>{html.escape(fresh.email)}</span> · <b>{fresh.credits} credits</b>"
+    if awaiting_verification(fresh):
+        text += " · <i>open the link we emailed you to get your free credits</i>"
+    return text
 
 
 def tiny_notice() -> str:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import html
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import CallerAddress, CurrentToken, CurrentUser
 from api.presenters import user_view
+from billing.ledger import balance
 from billing.signup import register as register_account
+from billing.verification import awaiting_verification, send_verification, verify
 from studio.accounts import authenticate
+from studio.errors import Conflict
+from studio.settings import get_settings
 from studio.tokens import issue_token, revoke_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -35,6 +42,25 @@ def login(body: Credentials, address: CallerAddress) -> dict:
     """Exchange email and password for a token (429 after too many failures)."""
     user = authenticate(body.email, body.password, address)
     return {"token": issue_token(user), "user": user_view(user)}
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_email(token: str = Query("", max_length=200)) -> HTMLResponse:
+    """The link in the verification email: confirms the address, adds the signup credits."""
+    user = verify(token)
+    studio = get_settings().resolved_public_url + "/"
+    return HTMLResponse(
+        f"<!doctype html><title>AI Studio</title><p>Email confirmed: you have "
+        f"{balance(user.id)} credits. <a href='{html.escape(studio)}'>Open AI Studio</a></p>"
+    )
+
+
+@router.post("/verification", status_code=202)
+def resend_verification(user: CurrentUser) -> dict:
+    """Send the verification email again (409 when the account is already verified)."""
+    if not awaiting_verification(user):
+        raise Conflict("this account is already verified", field="email")
+    return {"sent": send_verification(user)}
 
 
 @router.post("/logout")
