@@ -25,6 +25,7 @@ INVALID = "this verification link is not valid or has expired; log in to get a n
 class EmailVerification(BaseModel):
     """One account's pending or done verification (only the token's hash is stored)."""
 
+    id: int  # peewee's implicit key, declared for type checkers
     user_id: int
     user = ForeignKeyField(User, unique=True, on_delete="CASCADE")
     token_hash = CharField(unique=True, max_length=64)
