@@ -104,9 +104,15 @@ def build_form(
             for f in uploads:
                 with gr.Column(min_width=160):
                     _with_error(feature, f, defaults, components, errors)
-    for f in essentials:
-        if f.kind != "image":
-            _with_error(feature, f, defaults, components, errors)
+    texts = [f for f in essentials if f.kind == "text"]
+    options = [f for f in essentials if f.kind not in ("image", "text")]
+    for f in texts:
+        _with_error(feature, f, defaults, components, errors)
+    for start in range(0, len(options), 2):  # short pickers two by two: a shorter form
+        with gr.Row(equal_height=False):
+            for f in options[start : start + 2]:
+                with gr.Column(min_width=160):
+                    _with_error(feature, f, defaults, components, errors)
     if advanced:
         with gr.Accordion("Advanced settings", open=False):
             for f in advanced:
