@@ -67,9 +67,9 @@ def choice_label(choice: Any) -> str:
 
 
 def is_essential(field: Field) -> bool:
-    """Shown at the top of the form; the rest (numbers, seed, optional uploads) is folded."""
+    """Shown at the top of the form; the rest (numbers, seed, …) is under "Advanced"."""
     if field.kind == "image":
-        return field.required
+        return True  # an optional one is folded under its own label, not under "Advanced"
     return field.required or field.multiline or bool(field.choices) or field.kind == "bool"
 
 
@@ -98,7 +98,8 @@ def build_form(
     errors: dict[str, gr.Markdown] = {}
     essentials = [f for f in feature.fields if is_essential(f)]
     advanced = [f for f in feature.fields if not is_essential(f)]
-    uploads = [f for f in essentials if f.kind == "image"]
+    uploads = [f for f in essentials if f.kind == "image" and f.required]
+    optional_uploads = [f for f in essentials if f.kind == "image" and not f.required]
     if uploads:
         with gr.Row(equal_height=False):
             for f in uploads:
@@ -113,6 +114,9 @@ def build_form(
             for f in options[start : start + 2]:
                 with gr.Column(min_width=160):
                     _with_error(feature, f, defaults, components, errors)
+    for f in optional_uploads:
+        with gr.Accordion(f.label, open=False):
+            _with_error(feature, f, defaults, components, errors)
     if advanced:
         with gr.Accordion("Advanced settings", open=False):
             for f in advanced:

@@ -1,4 +1,4 @@
-"""Fixtures for the UI tests: one gradio_client per module, one headless Chromium per run."""
+"""Fixtures for the UI tests: one gradio_client per module, one headless Chromium for tests/ui."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ def client(live_server):
     return Client(live_server + "/", verbose=False)
 
 
-@pytest.fixture(scope="session")
+# Package scope: sync Playwright keeps an event loop running in this thread while the browser
+# is open, which breaks asyncio.run() and other Playwright sessions in tests collected later.
+@pytest.fixture(scope="package")
 def browser():
     from tests.conftest import service_missing
 

@@ -56,7 +56,7 @@ def test_a_set_in_the_browser(browser, live_server):
     page, badge = registered_page(browser, live_server, "persona")
 
     page.get_by_role("tab", name="AI influencer").click()
-    expect(page.get_by_text("Cost: 5 credits")).to_be_visible()
+    expect(page.locator("#influencer_creation-run")).to_have_text("Generate · 5 credits")
     page.get_by_text("Reference face (optional)").first.click()  # an optional upload: folded
     upload = page.locator("#influencer_creation-reference_face input[type=file]")
     upload.set_input_files(str(skimage_photo("astronaut.png")))

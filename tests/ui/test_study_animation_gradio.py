@@ -47,7 +47,7 @@ def test_a_lesson_in_the_browser(browser, live_server):
     page.locator("#study_animation-script textarea").fill(SCRIPT)
     page.locator("#study_animation-duration input").click()
     page.get_by_role("option", name="30", exact=True).click()
-    expect(page.get_by_text("Cost: 5 credits")).to_be_visible()
+    expect(page.locator("#study_animation-run")).to_have_text("Generate · 5 credits")
     page.locator("#study_animation-run").click()
     expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(timeout=400_000)
     expect(badge).to_contain_text("45 credits")

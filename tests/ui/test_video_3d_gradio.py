@@ -51,7 +51,7 @@ def test_a_15_s_3d_video_in_the_browser(browser, live_server):
     page, badge = registered_page(browser, live_server, "video3d")
     page.get_by_role("tab", name="3D video").click()
     page.locator("#video_3d-prompt textarea").fill("A quiet harbour town at sunset")
-    expect(page.get_by_text("Cost: 8 credits")).to_be_visible()
+    expect(page.locator("#video_3d-run")).to_have_text("Generate · 8 credits")
     page.locator("#video_3d-run").click()
     expect(page.get_by_text(re.compile(r"Done in [\d.]+ s"))).to_be_visible(
         timeout=JOB_SECONDS * 1000
