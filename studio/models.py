@@ -107,6 +107,8 @@ class Job(BaseModel):
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     processing_time = FloatField(null=True)
+    expired_at = DateTimeField(null=True)  # when retention deleted its files (the row stays)
+    request_id = CharField(null=True, max_length=32)  # the submitting request's, for the logs
 
     class Meta:
         table_name = "jobs"

@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     max_attempts: int = 2  # a job whose worker died is retried once, then failed and refunded
     reaper_interval: float = 10.0
     sweep_after_seconds: float = 120.0
+    # Per-user limits: more waiting jobs than this → 429 at submit, nothing charged; a job over
+    # the running limit waits in the queue until one of the user's jobs ends.
+    max_pending_per_user: int = 10
+    max_running_per_user: int = 2
+    # Video features on a queue of their own, served by `python -m worker --queues video`;
+    # off: one queue for everything, cheap features taken first by priority.
+    separate_video_queue: bool = False
+    # Outputs and uploads of jobs finished longer ago than this are deleted (rows kept);
+    # 0 keeps files forever. The sweep runs beside every worker each retention_interval s.
+    retention_days: float = 30.0
+    retention_interval: float = 3600.0
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from studio.models import CANCELLED, FAILED, PENDING, PROCESSING, Job, utcnow
@@ -11,6 +12,7 @@ from studio.settings import get_settings
 from worker.broker import pending_messages
 from worker.jobs import send_to_queue
 from worker.lifecycle import finish
+from worker.retention import sweep_files
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +74,8 @@ def sweep_lost() -> int:
 
 
 class Maintenance(threading.Thread):
-    """Runs the reaper and the sweeper every few seconds beside a worker."""
+    """Runs the reaper and the sweeper every few seconds beside a worker, and the retention
+    pass every STUDIO_RETENTION_INTERVAL seconds."""
 
     def __init__(self, interval: float):
         super().__init__(daemon=True, name="studio-maintenance")
@@ -80,9 +83,14 @@ class Maintenance(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        retention_every = get_settings().retention_interval
+        last_retention = time.monotonic()
         while not self.stopped.wait(self.interval):
             try:
                 reap_expired()
                 sweep_lost()
+                if time.monotonic() - last_retention >= retention_every:
+                    last_retention = time.monotonic()
+                    sweep_files()
             except Exception:  # noqa: BLE001 — keep maintaining after a transient DB error
                 logger.exception("maintenance pass failed")

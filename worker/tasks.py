@@ -1,4 +1,4 @@
-"""The one task the queue carries: run a job by id."""
+"""The one task the queues carry: run a job by id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import threading
 from huey import Huey
 from huey.api import TaskWrapper
 
+from pipelines.registry import get_feature
+from studio.models import Job
 from worker.broker import get_huey
 from worker.runner import run_job
 
@@ -25,6 +27,11 @@ def run_job_task(huey: Huey | None = None) -> TaskWrapper:
         return task
 
 
-def enqueue(job_id: str) -> None:
-    """Put a job id on the queue."""
-    run_job_task()(job_id)
+def enqueue(job_id: str, delay: float = 0.0) -> None:
+    """Put a job id on its feature's queue with its feature's priority (after `delay` s)."""
+    feature = get_feature(Job.select(Job.feature).where(Job.id == job_id).scalar())
+    task = run_job_task(get_huey(feature.queue))
+    if delay > 0:
+        task.schedule((job_id,), delay=delay, priority=feature.priority)
+    else:
+        task.huey.enqueue(task.s(job_id, priority=feature.priority))
