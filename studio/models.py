@@ -128,4 +128,19 @@ class LoginSession(BaseModel):
         table_name = "login_sessions"
 
 
-ALL_MODELS = [User, LedgerEntry, Job, LoginSession]
+class WorkerBeat(BaseModel):
+    """A worker process's latest heartbeat: what it serves, what it runs, its GPUs."""
+
+    id = CharField(primary_key=True, max_length=100)  # host:pid
+    host = CharField(max_length=100)
+    queues = CharField(max_length=200)
+    started_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow, index=True)
+    running = IntegerField(default=0)  # jobs it holds now
+    gpus: Any = JSONText(default=list)  # [{index, name, utilization, memoryUsed, memoryTotal}]
+
+    class Meta:
+        table_name = "workers"
+
+
+ALL_MODELS = [User, LedgerEntry, Job, LoginSession, WorkerBeat]

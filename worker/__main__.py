@@ -24,7 +24,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "sweep":
         _sweep()
         return

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from huey.consumer import Consumer
+from prometheus_client import start_http_server
 
 from billing.schema import create_all_tables
 from studio.db import init_database
@@ -41,7 +42,7 @@ class Worker:
     def __init__(self, workers: int = 1, queues: list[str] | None = None):
         self.queues = served_queues(queues)
         self.consumers = [_consumer(ThreadConsumer, name, workers) for name in self.queues]
-        self.maintenance = Maintenance(get_settings().reaper_interval)
+        self.maintenance = Maintenance(get_settings().reaper_interval, self.queues)
 
     def start(self) -> None:
         for consumer in self.consumers:
@@ -65,7 +66,12 @@ def run_standalone(workers: int = 1, queues: list[str] | None = None) -> None:
     # The first queue runs in the main thread (Huey's signal handling); others beside it.
     extra = [_consumer(ThreadConsumer, name, workers) for name in names[1:]]
     main = _consumer(Consumer, names[0], workers)
-    maintenance = Maintenance(settings.reaper_interval)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
+        logger.info(
+            "worker metrics on %s:%s", settings.worker_metrics_host, settings.worker_metrics_port
+        )
+    maintenance = Maintenance(settings.reaper_interval, names)
     maintenance.start()
     for consumer in extra:
         consumer.start()

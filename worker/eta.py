@@ -22,7 +22,7 @@ def recent_seconds(feature_id: str) -> float | None:
         .order_by(Job.finished_at.desc())
         .limit(RECENT)
     )
-    times = [row.processing_time for row in recent]
+    times = [float(row.processing_time) for row in recent if row.processing_time is not None]
     return sum(times) / len(times) if times else None
 
 
@@ -49,10 +49,10 @@ def jobs_ahead(job: Job) -> list[str]:
 def queue_estimate(job: Job) -> tuple[int | None, float | None]:
     """(queue position, 1 = next; seconds until it should be done) for an active job."""
     if job.status == PROCESSING:
-        typical = recent_seconds(job.feature)
-        if typical is None or job.started_at is None:
+        usual = recent_seconds(job.feature)
+        if usual is None or job.started_at is None:
             return None, None
-        return None, max(0.0, typical - (utcnow() - job.started_at).total_seconds())
+        return None, max(0.0, usual - (utcnow() - job.started_at).total_seconds())
     if job.status != PENDING:
         return None, None
     ahead = jobs_ahead(job)

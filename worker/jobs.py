@@ -12,6 +12,7 @@ from pipelines.declare import IMAGE_FORMATS
 from pipelines.registry import get_feature
 from studio.db import is_postgres, write_transaction
 from studio.errors import Conflict, NotAvailable, NotFound, TooManyJobs, ValidationFailed
+from studio.logs import request_id
 from studio.models import (
     CANCELLED,
     PENDING,
@@ -51,7 +52,12 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
             _check_pending_limit(user.id)
             debit(user.id, cost, f"{feature.title} job", key=f"job:{job_id}:debit", job_id=job_id)
             job = Job.create(
-                id=job_id, user=user.id, feature=feature.id, params=inputs, credits_charged=cost
+                id=job_id,
+                user=user.id,
+                feature=feature.id,
+                params=inputs,
+                credits_charged=cost,
+                request_id=request_id.get(),  # its worker's log lines carry it too
             )
     except Exception:
         if feature.uploads:  # no half-written job: its stored inputs go too

@@ -15,7 +15,7 @@ from billing.ledger import grant
 from studio.db import is_postgres, write_transaction
 from studio.models import CANCELLED, COMPLETED, PENDING, PROCESSING, Job, User, utcnow
 from studio.settings import get_settings
-from studio.telemetry import JOBS_FINISHED
+from studio.telemetry import CREDITS_REFUNDED, JOBS_FINISHED
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def finish(
     """Move a job to a final state if it is still in `from_states`; refund in the same
     transaction. Returns False (and changes nothing) when another actor got there first."""
     now = utcnow()
+    refunded = False
     with write_transaction():
         job = Job.get_or_none(Job.id == job_id)
         if job is None or job.status not in from_states:
@@ -100,13 +101,15 @@ def finish(
         if changed != 1:
             return False
         if refund:
-            grant(
+            refunded = grant(
                 job.user_id,
                 job.credits_charged,
                 f"refund: {job.feature} job {status}",
                 key=f"job:{job_id}:refund",
                 job_id=job_id,
             )
+    if refunded:
+        CREDITS_REFUNDED.labels(job.feature).inc(job.credits_charged)
     JOBS_FINISHED.labels(job.feature, status).inc()
     logger.info(
         "job %s job_id=%s feature=%s user_id=%s duration=%.2fs refunded=%s",

@@ -24,6 +24,7 @@ from pipelines import PipelineError, RunResult, Services
 from pipelines.declare import NO_SERVICES
 from pipelines.registry import get_feature
 from studio.errors import JobCancelled, StudioError
+from studio.logs import request_id
 from studio.models import COMPLETED, FAILED, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from studio.storage import get_storage, job_key
@@ -141,9 +142,10 @@ def run_job(job_id: str) -> None:
     if job is None:
         logger.info("job not pending, skipped job_id=%s", job_id)
         return
+    request_id.set(job.request_id)  # this task's log lines name the request that queued it
     settings = get_settings()
     feature = get_feature(job.feature)
-    QUEUE_WAIT_SECONDS.observe((utcnow() - job.created_at).total_seconds())
+    QUEUE_WAIT_SECONDS.labels(feature.id).observe((utcnow() - job.created_at).total_seconds())
     logger.info(
         "job started job_id=%s feature=%s user_id=%s attempt=%s",
         job_id,
