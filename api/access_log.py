@@ -88,5 +88,8 @@ class AccessLog:
             return path
         if not path.startswith(self.prefix):
             return None
-        matched = scope.get("route")
-        return getattr(matched, "path", None) or "unmatched"
+        template = getattr(scope.get("route"), "path", None)
+        if not template:
+            return "unmatched"
+        # Routes of an included router carry their path below the API prefix.
+        return template if template.startswith(self.prefix) else self.prefix + template
