@@ -59,7 +59,11 @@ def processing_times(days: int = 7) -> list[dict[str, Any]]:
     rows = []
     for feature, values in sorted(times.items()):
         values.sort()
-        p95 = statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
+        p95 = (
+            statistics.quantiles(values, n=20, method="inclusive")[18]
+            if len(values) > 1
+            else values[0]
+        )
         rows.append({"feature": feature, "quantile": "p50", "seconds": statistics.median(values)})
         rows.append({"feature": feature, "quantile": "p95", "seconds": p95})
     return rows
@@ -74,8 +78,9 @@ def queue_depth_history(hours: int = 24, step_minutes: int = 15) -> list[dict[st
     relevant = Job.select(
         Job.feature, Job.created_at, Job.started_at, Job.finished_at, Job.status
     ).where((Job.created_at >= since) | (Job.status == PENDING))
+    later = now + timedelta(seconds=1)  # still waiting: counted at every step up to now
     for job in relevant:
-        end = job.started_at or job.finished_at or (now if job.status == PENDING else None)
+        end = job.started_at or job.finished_at or (later if job.status == PENDING else None)
         if end is not None:
             waits.append((_queue_of(job.feature), job.created_at, end))
     rows = []

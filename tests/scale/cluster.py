@@ -103,7 +103,9 @@ def submit(base: str, headers: dict, body: dict) -> str:
 def figures(rows: list, started: float, ended: float) -> dict[str, float]:
     """jobs/min, queue wait p50/p95 (s) and recoveries from finished job rows."""
     waits = sorted((r.started_at - r.created_at).total_seconds() for r in rows if r.started_at)
-    quantiles = statistics.quantiles(waits, n=20) if len(waits) > 1 else waits * 19
+    quantiles = (
+        statistics.quantiles(waits, n=20, method="inclusive") if len(waits) > 1 else waits * 19
+    )
     done = sum(1 for r in rows if r.status == "completed")
     return {
         "jobs_per_min": round(done / max(ended - started, 1e-9) * 60, 1),
