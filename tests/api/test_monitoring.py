@@ -43,11 +43,21 @@ def _readme_metrics() -> set[str]:
     return set(re.findall(r"`(studio_[a-z_]+)`", section))
 
 
+def _value(text: str, sample: str) -> float:
+    """A sample's value in a scrape (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_metrics_after_a_job_and_the_request_id_in_its_logs(client, caplog):
     r = client.post(
         "/api/v1/auth/register", json={"email": "ops@example.com", "password": "s3cret-password"}
     )
     headers = {"authorization": f"Bearer {r.json()['token']}"}
+    scrape = {"authorization": "Bearer scrape-me"}
+    before = client.get("/metrics", headers=scrape).text  # counters are per process
     caplog.handler.addFilter(RequestIdFilter())  # as configure_logging's handler has it
     worker = Worker()
     worker.start()
@@ -70,21 +80,25 @@ def test_metrics_after_a_job_and_the_request_id_in_its_logs(client, caplog):
     assert re.fullmatch(r"[0-9a-f]{16}", odd.headers["x-request-id"])
 
     assert client.get("/metrics").status_code == 403  # anonymous, from another machine
-    text = client.get("/metrics", headers={"authorization": "Bearer scrape-me"}).text
+    text = client.get("/metrics", headers=scrape).text
     exposed = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
     families = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
     listed = _readme_metrics()
     assert listed, "README lists no metrics under Monitoring"
     assert listed <= families, listed - families
-    for sample in (
-        'studio_http_request_seconds_count{method="POST",route="/api/v1/jobs/image-generation",'
-        'status="202"} 1.0',
-        'studio_job_processing_seconds_count{feature="image_generation"} 1.0',
-        'studio_queue_depth{queue="default"} 0.0',
-        'studio_jobs{status="completed"} 1.0',
+    for sample, grew in (
+        (
+            'studio_http_request_seconds_count{method="POST",'
+            'route="/api/v1/jobs/image-generation",status="202"}',
+            1,
+        ),
+        ('studio_job_processing_seconds_count{feature="image_generation"}', 1),
+        ('studio_job_queue_wait_seconds_count{feature="image_generation"}', 1),
+        ('studio_credits_spent_total{feature="image_generation"}', 2),
     ):
-        assert sample in text, sample
-    assert 'studio_credits_spent_total{feature="image_generation"}' in text
+        assert _value(text, sample) - _value(before, sample) == grew, sample
+    assert _value(text, 'studio_queue_depth{queue="default"}') == 0  # read from this database
+    assert _value(text, 'studio_jobs{status="completed"}') == 1
     assert any(name == "studio_worker_last_seen_seconds" for name in exposed)
     # No GPU here: the GPU series are declared but have no samples.
     assert "studio_gpu_utilization_percent" not in exposed
