@@ -53,6 +53,18 @@ def _services(root: Path) -> tuple[str, subprocess.Popen, str]:
     )
 
 
+def _drop(database_url: str) -> None:
+    import psycopg
+
+    from studio.db import close_database
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    close_database()
+    name = database_url.rsplit("/", 1)[-1]
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--webs", type=int, default=2)
@@ -62,6 +74,7 @@ def main() -> None:
     parser.add_argument("--kill", action="store_true", help="SIGKILL one busy worker")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     from studio.models import FINAL_STATES, PROCESSING, Job
     from tests.scale.cluster import Cluster, figures, register, submit
@@ -109,6 +122,7 @@ def main() -> None:
     finally:
         cluster.stop()
         s3.terminate()
+        _drop(database_url)
     logger.info(
         "%s webs, %s workers, %s jobs: %s",
         args.webs,
