@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from studio.models import COMPLETED, FAILED, Job, WorkerBeat, utcnow
+from studio.telemetry import GPU_MEMORY_TOTAL, GPU_MEMORY_USED, GPU_UTILIZATION
 from tests.conftest import configure
 from tests.factories import IMAGE_JOB, new_user
 from worker import gpus, jobs, stats
@@ -91,9 +92,14 @@ def test_gpu_readings_from_nvml_for_the_visible_gpus(studio, monkeypatch):
         (2, "NVIDIA H100 #2", 20.0),
         (3, "NVIDIA H100 #3", 30.0),
     ]
-    row = beat("gpu-box:9", ["studio"])
-    assert stats.workers()[0]["gpus"].startswith("NVIDIA H100 #2 20% 3.0/80.0 GiB")
-    assert len(row.gpus) == 2
+    try:
+        row = beat("gpu-box:9", ["studio"])
+        assert stats.workers()[0]["gpus"].startswith("NVIDIA H100 #2 20% 3.0/80.0 GiB")
+        assert len(row.gpus) == 2
+        assert GPU_UTILIZATION.labels("gpu-box:9", "3")._value.get() == 30.0
+    finally:  # this process has no GPU: leave no GPU series behind for other tests
+        for gauge in (GPU_UTILIZATION, GPU_MEMORY_USED, GPU_MEMORY_TOTAL):
+            gauge.clear()
     monkeypatch.setattr(gpus, "_nvml", None)  # the next test initialises NVML afresh
 
 
