@@ -27,11 +27,8 @@ def run_job_task(huey: Huey | None = None) -> TaskWrapper:
         return task
 
 
-def enqueue(job_id: str, delay: float = 0.0) -> None:
-    """Put a job id on its feature's queue with its feature's priority (after `delay` s)."""
+def enqueue(job_id: str) -> None:
+    """Put a job id on its feature's queue with its feature's priority."""
     feature = get_feature(Job.select(Job.feature).where(Job.id == job_id).scalar())
     task = run_job_task(get_huey(feature.queue))
-    if delay > 0:
-        task.schedule((job_id,), delay=delay, priority=feature.priority)
-    else:
-        task.huey.enqueue(task.s(job_id, priority=feature.priority))
+    task.huey.enqueue(task.s(job_id, priority=feature.priority))
