@@ -65,7 +65,7 @@ def create_app() -> FastAPI:
 
 def main() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(),
         host=settings.host,

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from api.access_log import AccessLog
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.rate_limits import RateLimits
@@ -23,7 +24,7 @@ def build_router() -> APIRouter:
 
 
 def install_middleware(app: FastAPI) -> None:
-    """Rate and size limits, CORS and security headers (for the API and the studio page)."""
+    """Access log, rate and size limits, CORS and security headers (the API and the studio)."""
     settings = get_settings()
     check_rules(settings)
     # Added innermost first. Starlette's own CORSMiddleware on the parent app also switches
@@ -39,6 +40,7 @@ def install_middleware(app: FastAPI) -> None:
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, headers=security_headers(settings))
+    app.add_middleware(AccessLog, prefix=API_PREFIX)  # outermost: times and ids everything
 
 
 __all__ = ["API_PREFIX", "build_router", "install_error_handlers", "install_middleware"]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from studio.errors import RateLimited, StudioError
+from studio.logs import request_id as current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: the caller gets a request id to quote, the details stay in the log."""
-    request_id = uuid.uuid4().hex[:16]
+    request_id = current_request_id.get() or uuid.uuid4().hex[:16]
     logger.error(
         "unexpected error request_id=%s %s %s",
         request_id,

@@ -30,6 +30,7 @@ from studio.db import is_postgres, write_transaction
 from studio.errors import NotFound, ServiceUnavailable, StudioError, ValidationFailed
 from studio.models import User, utcnow
 from studio.settings import get_settings
+from studio.telemetry import CREDITS_PURCHASED
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +319,7 @@ def _apply_session_event(kind: str, session: dict[str, Any]) -> str:
             outcome = f"unchanged ({payment.status})"
         payment.save()
     if credited:
+        CREDITS_PURCHASED.labels(payment.package).inc(payment.credits)
         logger.info(
             "credits purchased payment_id=%s user_id=%s credits=%s",
             payment.id,

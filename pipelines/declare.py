@@ -311,6 +311,11 @@ class Feature:
     # What the UI needs to know, declared here so it never tests a feature id:
     loads_recipe: bool = False  # its PNGs carry their settings: offer to load one into the form
     test_model_defaults: dict[str, Any] = field(default_factory=dict)  # quick values on `tiny`
+    # Where its jobs wait: minutes-long renders go on the "video" queue (its own workers when
+    # the deployment separates queues), and a higher priority is taken first from a queue, so
+    # a cheap image is never stuck behind a row of videos.
+    queue: str = "default"
+    priority: int = 0
 
     @property
     def available(self) -> bool:
@@ -354,6 +359,7 @@ class Feature:
         }
 
 
+QUEUES = ("default", "video")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -363,6 +369,8 @@ def check_declaration(feature: Feature) -> None:
         raise ValueError(f"{feature.id}: slug {feature.slug!r} is not kebab-case")
     if feature.output_kind not in ("images", "video"):
         raise ValueError(f"{feature.id}: unknown output kind {feature.output_kind!r}")
+    if feature.queue not in QUEUES:
+        raise ValueError(f"{feature.id}: unknown queue {feature.queue!r}; one of {QUEUES}")
     names = [f.name for f in feature.fields]
     if len(names) != len(set(names)):
         raise ValueError(f"{feature.id}: duplicate field names")

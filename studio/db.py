@@ -17,6 +17,7 @@ from peewee import (
     SqliteDatabase,
 )
 from playhouse.db_url import parse
+from playhouse.migrate import SchemaMigrator, migrate
 from playhouse.shortcuts import ReconnectMixin
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ def init_database(url: str) -> None:
 
 
 def create_tables(models: Sequence[type[Model]]) -> None:
-    """Create the missing tables for `models` (peewee's way: once, at start-up)."""
+    """Create the missing tables for `models` (peewee's way: once, at start-up), and add
+    columns a newer release declared (nullable ones only) to tables an older one made."""
     with database.connection_context():
         try:
             database.create_tables(models, safe=True)
@@ -64,6 +66,24 @@ def create_tables(models: Sequence[type[Model]]) -> None:
             # Another process created them at the same moment (PostgreSQL can report that
             # as a duplicate type even with IF NOT EXISTS).
             if not all(database.table_exists(m._meta.table_name) for m in models):
+                raise
+        for model in models:
+            _add_missing_columns(model)
+
+
+def _add_missing_columns(model: type[Model]) -> None:
+    table = model._meta.table_name
+    present = {column.name for column in database.get_columns(table)}
+    missing = [f for f in model._meta.sorted_fields if f.column_name not in present and f.null]
+    if not missing:
+        return
+    migrator = SchemaMigrator.from_database(database.obj)
+    for field in missing:
+        try:
+            migrate(migrator.add_column(table, field.column_name, field))
+            logger.info("column added: %s.%s", table, field.column_name)
+        except DatabaseError:  # another process added it first
+            if field.column_name not in {c.name for c in database.get_columns(table)}:
                 raise
 
 

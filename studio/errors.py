@@ -66,6 +66,13 @@ class RateLimited(StudioError):
         self.retry_after = retry_after
 
 
+class TooManyJobs(StudioError):
+    """A per-user job limit (STUDIO_MAX_PENDING_PER_USER): wait for some to start."""
+
+    status = 429
+    code = "too_many_jobs"
+
+
 class NotAvailable(StudioError):
     status = 501
     code = "not_available"

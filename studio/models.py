@@ -107,6 +107,8 @@ class Job(BaseModel):
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     processing_time = FloatField(null=True)
+    expired_at = DateTimeField(null=True)  # when retention deleted its files (the row stays)
+    request_id = CharField(null=True, max_length=32)  # the submitting request's, for the logs
 
     class Meta:
         table_name = "jobs"
@@ -126,4 +128,19 @@ class LoginSession(BaseModel):
         table_name = "login_sessions"
 
 
-ALL_MODELS = [User, LedgerEntry, Job, LoginSession]
+class WorkerBeat(BaseModel):
+    """A worker process's latest heartbeat: what it serves, what it runs, its GPUs."""
+
+    id = CharField(primary_key=True, max_length=100)  # host:pid
+    host = CharField(max_length=100)
+    queues = CharField(max_length=200)
+    started_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow, index=True)
+    running = IntegerField(default=0)  # jobs it holds now
+    gpus: Any = JSONText(default=list)  # [{index, name, utilization, memoryUsed, memoryTotal}]
+
+    class Meta:
+        table_name = "workers"
+
+
+ALL_MODELS = [User, LedgerEntry, Job, LoginSession, WorkerBeat]

@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     models_dir: Path | None = None  # default: data_dir/models
     device: str = "auto"
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line (access and job logs)
 
     # An OpenAI-compatible chat server that writes lesson scripts from a topic (optional).
     text_model_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama)
@@ -67,6 +68,23 @@ class Settings(BaseSettings):
     max_attempts: int = 2  # a job whose worker died is retried once, then failed and refunded
     reaper_interval: float = 10.0
     sweep_after_seconds: float = 120.0
+    # Per-user limits: more waiting jobs than this → 429 at submit, nothing charged; a job over
+    # the running limit waits in the queue until one of the user's jobs ends.
+    max_pending_per_user: int = 10
+    max_running_per_user: int = 2
+    # Video features on a queue of their own, served by `python -m worker --queues video`;
+    # off: one queue for everything, cheap features taken first by priority.
+    separate_video_queue: bool = False
+    # Outputs and uploads of jobs finished longer ago than this are deleted (rows kept);
+    # 0 keeps files forever. The sweep runs beside every worker each retention_interval s.
+    retention_days: float = 30.0
+    retention_interval: float = 3600.0
+    # A standalone worker's own /metrics (job times, GPUs): port 0 = off; bind it to an address
+    # only your Prometheus reaches (the web processes' /metrics wants STUDIO_METRICS_TOKEN).
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "127.0.0.1"
+    # Which GPUs this worker owns (NVML sees every GPU on the host); CUDA's own variable.
+    cuda_visible_devices: str = Field(default="", validation_alias="CUDA_VISIBLE_DEVICES")
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -16,7 +16,8 @@ import re
 import tempfile
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
@@ -75,6 +76,16 @@ class LocalStorage:
             for path in sorted(folder.rglob("*"), reverse=True):
                 path.unlink() if path.is_file() else path.rmdir()
             folder.rmdir()
+
+    def job_folders(self) -> Iterator[tuple[str, datetime]]:
+        """(job id, newest file's time in naive UTC) for every job folder in storage."""
+        jobs = self.root / "jobs"
+        if not jobs.is_dir():
+            return
+        for folder in jobs.iterdir():
+            times = [p.stat().st_mtime for p in folder.rglob("*") if p.is_file()]
+            newest = max(times, default=folder.stat().st_mtime)
+            yield folder.name, datetime.fromtimestamp(newest, UTC).replace(tzinfo=None)
 
     def _signature(self, key: str, expires: int) -> str:
         message = f"{key}\n{expires}".encode()
@@ -153,6 +164,17 @@ class S3Storage:
         for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
             if obj.object_name:
                 self.client.remove_object(self.bucket, obj.object_name)
+
+    def job_folders(self) -> Iterator[tuple[str, datetime]]:
+        """(job id, newest object's time in naive UTC) for every job folder in the bucket."""
+        newest: dict[str, datetime] = {}
+        for obj in self.client.list_objects(self.bucket, prefix="jobs/", recursive=True):
+            parts = (obj.object_name or "").split("/")
+            if len(parts) < 3 or obj.last_modified is None:
+                continue
+            when = obj.last_modified.astimezone(UTC).replace(tzinfo=None)
+            newest[parts[1]] = max(when, newest.get(parts[1], when))
+        yield from newest.items()
 
     def url(self, key: str, seconds: int) -> str:
         return self.client.presigned_get_object(

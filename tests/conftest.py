@@ -24,6 +24,9 @@ os.environ.setdefault("STUDIO_RATE_LIMIT_WRITES", "100000/15minutes")
 os.environ.setdefault("STUDIO_RATE_LIMIT_READS", "100000/minute")
 os.environ.setdefault("STUDIO_LOGIN_FAILURES", "1000/15minutes")
 os.environ.setdefault("STUDIO_SIGNUPS_PER_IP_DAY", "100000")
+# Tests queue dozens of jobs per account with no worker running; the per-user limits are set
+# where they are tested (tests/api/test_job_limits.py, tests/worker/test_scheduling.py).
+os.environ.setdefault("STUDIO_MAX_PENDING_PER_USER", "1000")
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"

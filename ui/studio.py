@@ -18,6 +18,7 @@ from studio.errors import StudioError
 from studio.settings import get_settings
 from studio.tokens import issue_token, revoke_token
 from ui.account import account_tab
+from ui.admin_tab import admin_tab
 from ui.endpoints import register_endpoints
 from ui.feature_tab import feature_tab
 from ui.guard import caller_address, require_user
@@ -98,6 +99,8 @@ def build_studio() -> gr.Blocks:
                 build_payments_tab(token, badge)
             with gr.Tab("Account", id="account"):
                 account_tab(token, badge)
+            with gr.Tab("Admin", id="admin", visible=False) as admin:  # shown to admins
+                admin_tab(token)
             history.select(*refresh_history, api_name="ui_history_tab", api_visibility="private")
         register_endpoints()
         register_payment_endpoints()
@@ -112,6 +115,7 @@ def build_studio() -> gr.Blocks:
                 gr.Column(visible=user is None),
                 gr.Column(visible=user is not None),
                 gr.Row(visible=user is not None),
+                gr.Tab(visible=bool(user and user.is_admin)),
             )
 
         no_errors = (gr.Markdown(visible=False), gr.Markdown(visible=False))
@@ -134,6 +138,7 @@ def build_studio() -> gr.Blocks:
                     gr.skip(),
                     gr.skip(),
                     gr.skip(),
+                    gr.skip(),
                     message if on_email else no_errors[0],
                     no_errors[1] if on_email else message,
                 )
@@ -143,6 +148,7 @@ def build_studio() -> gr.Blocks:
                 gr.Column(visible=False),
                 gr.Column(visible=True),
                 gr.Row(visible=True),
+                gr.Tab(visible=user.is_admin),
                 "",
                 *no_errors,
             )
@@ -161,9 +167,10 @@ def build_studio() -> gr.Blocks:
                 gr.Column(visible=True),
                 gr.Column(visible=False),
                 gr.Row(visible=False),
+                gr.Tab(visible=False),
             )
 
-        panels = [auth_panel, studio_panel, account_menu]
+        panels = [auth_panel, studio_panel, account_menu, admin]
         demo.load(
             restore,
             token,

@@ -1,7 +1,8 @@
-"""The Huey broker: SQLite in the data dir by default, Redis by URL.
+"""The Huey brokers: SQLite in the data dir by default, Redis by URL; one per queue.
 
-The broker object only; the task it carries is registered in worker/tasks.py, so
+The broker objects only; the task they carry is registered in worker/tasks.py, so
 nothing imports in a circle. The queue only carries job ids; the job row is the truth.
+Both kinds honour priorities (higher first), so a cheap job overtakes queued videos.
 """
 
 from __future__ import annotations
@@ -9,45 +10,71 @@ from __future__ import annotations
 import logging
 import threading
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 
 from studio.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
+QUEUES = ("default", "video")  # as features declare them (pipelines/declare.py)
+
 _lock = threading.Lock()
-_huey: Huey | None = None
+_hueys: dict[str, Huey] = {}
 
 
 def _open(url: str, name: str) -> Huey:
     if url.startswith(("redis://", "rediss://", "unix://")):
-        # Blocking pop: a job is picked up within milliseconds of being queued.
-        return RedisHuey(name, url=url, blocking=True, read_timeout=1)
+        # A sorted set (plain RedisHuey has no priorities); still a blocking pop, so a job is
+        # picked up within milliseconds of being queued.
+        return PriorityRedisHuey(name, url=url, blocking=True, read_timeout=1)
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         return SqliteHuey(name, filename=path, timeout=10)
     raise ValueError(f"STUDIO_QUEUE_URL must be sqlite:///PATH or redis://…, got {url!r}")
 
 
-def get_huey() -> Huey:
-    """The process-wide Huey instance."""
-    global _huey
+def queue_name(queue: str = "default") -> str:
+    """The Huey name a queue has in this deployment (video shares default unless separated)."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; one of {', '.join(QUEUES)}")
+    settings = get_settings()
+    if queue == "default" or not settings.separate_video_queue:
+        return settings.queue_name
+    return f"{settings.queue_name}-{queue}"
+
+
+def served_queues(wanted: list[str] | None = None) -> list[str]:
+    """The distinct queue names a worker asked for `wanted` (all by default) consumes."""
+    names: list[str] = []
+    for queue in wanted or QUEUES:
+        name = queue_name(queue)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def get_huey(queue: str = "default") -> Huey:
+    """The process-wide Huey instance of a queue."""
+    return huey_named(queue_name(queue))
+
+
+def huey_named(name: str) -> Huey:
+    """The process-wide Huey instance with this Huey name."""
     with _lock:
-        if _huey is None:
+        if name not in _hueys:
             settings = get_settings()
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            _huey = _open(settings.resolved_queue_url, settings.queue_name)
-            logger.info("queue ready: %s", type(_huey).__name__)
-        return _huey
+            _hueys[name] = _open(settings.resolved_queue_url, name)
+            logger.info("queue ready: %s %s", type(_hueys[name]).__name__, name)
+        return _hueys[name]
 
 
 def pending_messages() -> int:
-    """How many messages wait in the queue."""
-    return get_huey().pending_count()
+    """How many messages wait in all the queues."""
+    return sum(huey_named(name).pending_count() for name in served_queues())
 
 
 def reset_broker() -> None:
-    """Forget the Huey instance (tests switch queues)."""
-    global _huey
+    """Forget the Huey instances (tests switch queues)."""
     with _lock:
-        _huey = None
+        _hueys.clear()

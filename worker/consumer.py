@@ -6,10 +6,12 @@ import logging
 from typing import Any
 
 from huey.consumer import Consumer
+from prometheus_client import start_http_server
 
 from billing.schema import create_all_tables
 from studio.db import init_database
 from studio.settings import get_settings
+from worker.broker import huey_named, served_queues
 from worker.leases import Maintenance
 from worker.tasks import run_job_task
 
@@ -27,37 +29,56 @@ class ThreadConsumer(Consumer):
         pass
 
 
-class Worker:
-    """A Huey consumer plus the reaper/sweeper thread."""
+def _consumer(cls: type[Consumer], name: str, workers: int) -> Consumer:
+    # periodic=False: no periodic tasks, but the scheduler still moves delayed retries (a job
+    # waiting for its owner's running limit) back onto the queue.
+    huey = run_job_task(huey_named(name)).huey
+    return cls(huey, workers=workers, worker_type="thread", periodic=False, **POLL)
 
-    def __init__(self, workers: int = 1):
-        self.consumer = ThreadConsumer(
-            run_job_task().huey, workers=workers, worker_type="thread", periodic=False, **POLL
-        )
-        self.maintenance = Maintenance(get_settings().reaper_interval)
+
+class Worker:
+    """One Huey consumer per queue served, plus the maintenance thread."""
+
+    def __init__(self, workers: int = 1, queues: list[str] | None = None):
+        self.queues = served_queues(queues)
+        self.consumers = [_consumer(ThreadConsumer, name, workers) for name in self.queues]
+        self.maintenance = Maintenance(get_settings().reaper_interval, self.queues)
 
     def start(self) -> None:
-        self.consumer.start()
+        for consumer in self.consumers:
+            consumer.start()
         self.maintenance.start()
-        logger.info("worker started (%s thread(s))", self.consumer.workers)
+        logger.info("worker started queues=%s", ",".join(self.queues))
 
     def stop(self, graceful: bool = True) -> None:
         self.maintenance.stopped.set()
-        self.consumer.stop(graceful=graceful)
+        for consumer in self.consumers:
+            consumer.stop(graceful=graceful)
         logger.info("worker stopped")
 
 
-def run_standalone(workers: int = 1) -> None:
-    """`python -m worker`: consume the queue until interrupted (SIGINT/SIGTERM)."""
+def run_standalone(workers: int = 1, queues: list[str] | None = None) -> None:
+    """`python -m worker`: consume the queues until interrupted (SIGINT/SIGTERM)."""
     settings = get_settings()
     init_database(settings.resolved_database_url)
     create_all_tables()
-    consumer = Consumer(
-        run_job_task().huey, workers=workers, worker_type="thread", periodic=False, **POLL
-    )
-    maintenance = Maintenance(settings.reaper_interval)
+    names = served_queues(queues)
+    # The first queue runs in the main thread (Huey's signal handling); others beside it.
+    extra = [_consumer(ThreadConsumer, name, workers) for name in names[1:]]
+    main = _consumer(Consumer, names[0], workers)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
+        logger.info(
+            "worker metrics on %s:%s", settings.worker_metrics_host, settings.worker_metrics_port
+        )
+    maintenance = Maintenance(settings.reaper_interval, names)
     maintenance.start()
+    for consumer in extra:
+        consumer.start()
+    logger.info("worker serving queues=%s threads=%s", ",".join(names), workers)
     try:
-        consumer.run()
+        main.run()
     finally:
+        for consumer in extra:
+            consumer.stop(graceful=False)
         maintenance.stopped.set()

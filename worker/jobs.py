@@ -10,8 +10,9 @@ from billing.ledger import debit
 from pipelines import InputError
 from pipelines.declare import IMAGE_FORMATS
 from pipelines.registry import get_feature
-from studio.db import write_transaction
-from studio.errors import Conflict, NotAvailable, NotFound, ValidationFailed
+from studio.db import is_postgres, write_transaction
+from studio.errors import Conflict, NotAvailable, NotFound, TooManyJobs, ValidationFailed
+from studio.logs import request_id
 from studio.models import (
     CANCELLED,
     PENDING,
@@ -21,6 +22,7 @@ from studio.models import (
     new_id,
     utcnow,
 )
+from studio.settings import get_settings
 from studio.storage import get_storage, job_key
 from studio.telemetry import CREDITS_SPENT, JOBS_SUBMITTED
 from worker.lifecycle import finish
@@ -47,9 +49,15 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
     try:
         inputs = _store_uploads(feature, job_id, inputs)
         with write_transaction():
+            _check_pending_limit(user.id)
             debit(user.id, cost, f"{feature.title} job", key=f"job:{job_id}:debit", job_id=job_id)
             job = Job.create(
-                id=job_id, user=user.id, feature=feature.id, params=inputs, credits_charged=cost
+                id=job_id,
+                user=user.id,
+                feature=feature.id,
+                params=inputs,
+                credits_charged=cost,
+                request_id=request_id.get(),  # its worker's log lines carry it too
             )
     except Exception:
         if feature.uploads:  # no half-written job: its stored inputs go too
@@ -62,6 +70,21 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
     )
     send_to_queue(job_id)
     return job  # committed and charged: never turn this into an error by reading it again
+
+
+def _check_pending_limit(user_id: int) -> None:
+    """TooManyJobs when the user already has the most waiting jobs they may (in the caller's
+    transaction, the user's row locked on PostgreSQL, so parallel submits count each other)."""
+    limit = get_settings().max_pending_per_user
+    if is_postgres():
+        User.select(User.id).where(User.id == user_id).for_update().execute()
+    waiting = Job.select().where((Job.user == user_id) & (Job.status == PENDING)).count()
+    if waiting >= limit:
+        raise TooManyJobs(
+            f"you already have {waiting} jobs waiting (the limit is {limit}); submit more "
+            "when some have started. No credits were charged",
+            field="jobs",
+        )
 
 
 def rerun(user: User, job_id: str) -> Job:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from studio.models import CANCELLED, FAILED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from worker.broker import pending_messages
+from worker.heartbeats import beat, forget_old_workers, worker_name
 from worker.jobs import send_to_queue
 from worker.lifecycle import finish
+from worker.retention import sweep_files
 
 logger = logging.getLogger(__name__)
 
@@ -72,17 +75,32 @@ def sweep_lost() -> int:
 
 
 class Maintenance(threading.Thread):
-    """Runs the reaper and the sweeper every few seconds beside a worker."""
+    """Beside a worker, every few seconds: its heartbeat, the reaper and the sweeper; and the
+    retention pass every STUDIO_RETENTION_INTERVAL seconds."""
 
-    def __init__(self, interval: float):
+    def __init__(self, interval: float, queues: list[str] | None = None):
         super().__init__(daemon=True, name="studio-maintenance")
         self.interval = interval
+        self.queues = queues or []
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(self.interval):
+        retention_every = get_settings().retention_interval
+        last_retention = time.monotonic()
+        name = worker_name()
+        while True:
+            try:
+                beat(name, self.queues)
+            except Exception:  # noqa: BLE001 — a missed beat only shows as a late heartbeat
+                logger.warning("heartbeat failed", exc_info=True)
+            if self.stopped.wait(self.interval):
+                return
             try:
                 reap_expired()
                 sweep_lost()
+                if time.monotonic() - last_retention >= retention_every:
+                    last_retention = time.monotonic()
+                    sweep_files()
+                    forget_old_workers()
             except Exception:  # noqa: BLE001 — keep maintaining after a transient DB error
                 logger.exception("maintenance pass failed")

@@ -18,20 +18,24 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from huey.exceptions import RetryTask
+
 from pipelines import PipelineError, RunResult, Services
 from pipelines.declare import NO_SERVICES
 from pipelines.registry import get_feature
 from studio.errors import JobCancelled, StudioError
+from studio.logs import request_id
 from studio.models import COMPLETED, FAILED, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from studio.storage import get_storage, job_key
 from studio.telemetry import GPU_MEMORY_PEAK_MB, JOB_SECONDS, QUEUE_WAIT_SECONDS
-from worker.lifecycle import claim, finish
+from worker.lifecycle import RunningLimitReached, claim, finish
 from worker.services import configured_services
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress writes: enough for a live bar, light on the DB
+LIMIT_RETRY_SECONDS = 2.0  # a job over its owner's running limit is offered again this much later
 
 
 class LeaseLost(Exception):
@@ -129,13 +133,19 @@ def _fetch_uploads(feature, params: dict[str, Any], work_dir: Path) -> dict[str,
 def run_job(job_id: str) -> None:
     """The queue's one task: run the job with this id if it is still pending."""
     me = worker_id()
-    job = claim(job_id, me)
+    try:
+        job = claim(job_id, me)
+    except RunningLimitReached:
+        # Back on its queue (same priority) a little later; it waits, it does not fail.
+        logger.info("owner at running limit, job waits job_id=%s", job_id)
+        raise RetryTask(delay=LIMIT_RETRY_SECONDS) from None
     if job is None:
         logger.info("job not pending, skipped job_id=%s", job_id)
         return
+    request_id.set(job.request_id)  # this task's log lines name the request that queued it
     settings = get_settings()
     feature = get_feature(job.feature)
-    QUEUE_WAIT_SECONDS.observe((utcnow() - job.created_at).total_seconds())
+    QUEUE_WAIT_SECONDS.labels(feature.id).observe((utcnow() - job.created_at).total_seconds())
     logger.info(
         "job started job_id=%s feature=%s user_id=%s attempt=%s",
         job_id,

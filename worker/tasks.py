@@ -1,4 +1,4 @@
-"""The one task the queue carries: run a job by id."""
+"""The one task the queues carry: run a job by id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import threading
 from huey import Huey
 from huey.api import TaskWrapper
 
+from pipelines.registry import get_feature
+from studio.models import Job
 from worker.broker import get_huey
 from worker.runner import run_job
 
@@ -26,5 +28,7 @@ def run_job_task(huey: Huey | None = None) -> TaskWrapper:
 
 
 def enqueue(job_id: str) -> None:
-    """Put a job id on the queue."""
-    run_job_task()(job_id)
+    """Put a job id on its feature's queue with its feature's priority."""
+    feature = get_feature(Job.select(Job.feature).where(Job.id == job_id).scalar())
+    task = run_job_task(get_huey(feature.queue))
+    task.huey.enqueue(task.s(job_id, priority=feature.priority))

@@ -12,6 +12,7 @@ from pipelines.registry import FEATURES
 from studio.models import Job, LedgerEntry
 from studio.settings import get_settings
 from studio.storage import get_storage
+from worker.eta import queue_estimate
 
 SUMMARY_CHARS = 140
 
@@ -85,10 +86,12 @@ def job_view(job: Job, *, urls: bool = True) -> JobView:
             "name": o["name"],
             "contentType": o["contentType"],
             "size": o.get("size"),
-            "url": storage.url(o["key"], seconds) if storage else None,
+            "url": storage.url(o["key"], seconds) if storage and not o.get("expired") else None,
+            "expired": bool(o.get("expired")),
         }
         for o in job.outputs or []
     ]
+    position, eta = queue_estimate(job)
     return {
         "id": job.id,
         "feature": job.feature,
@@ -111,4 +114,7 @@ def job_view(job: Job, *, urls: bool = True) -> JobView:
         "outputs": outputs,
         "preview": storage.url(job.preview, seconds) if storage and job.preview else None,
         "metrics": job.metrics or {},
+        "queuePosition": position,  # 1 = next to start; null once running or ended
+        "etaSeconds": eta,  # until done, from recent processing times; null without history
+        "filesExpiredAt": iso(job.expired_at),
     }

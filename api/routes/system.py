@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,10 +16,12 @@ from pipelines.registry import FEATURES
 from pipelines.sdxl.weights import active_preset
 from studio.db import database
 from studio.errors import Forbidden
-from studio.models import FINAL_STATES, Job
+from studio.models import FINAL_STATES, Job, utcnow
 from studio.settings import get_settings
-from studio.telemetry import JOBS_IN_STATE
+from studio.telemetry import JOBS_IN_STATE, QUEUE_DEPTH, WORKER_LAST_SEEN
 from worker.broker import pending_messages
+from worker.heartbeats import live_workers
+from worker.stats import queue_depths
 
 router = APIRouter(tags=["system"])
 metrics_router = APIRouter()
@@ -68,6 +71,12 @@ def metrics(request: Request) -> Response:
     counts: dict[str, int] = dict(rows)
     for status in ("pending", "processing", *FINAL_STATES):
         JOBS_IN_STATE.labels(status).set(counts.get(status, 0))
+    for queue, depth in queue_depths().items():
+        QUEUE_DEPTH.labels(queue).set(depth)
+    now = utcnow()
+    WORKER_LAST_SEEN.clear()  # workers gone for an hour drop out of the series
+    for beat in live_workers(within=timedelta(hours=1)):
+        WORKER_LAST_SEEN.labels(beat.id).set((now - beat.last_seen).total_seconds())
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

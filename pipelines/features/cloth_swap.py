@@ -228,5 +228,6 @@ FEATURE = Feature(
     output_kind="images",
     cost=lambda inputs: 3,
     cost_rule="3 credits",
+    priority=10,  # cheap: taken before queued videos
     run=run,
 )

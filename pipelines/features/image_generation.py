@@ -77,5 +77,6 @@ FEATURE = Feature(
     test_model_defaults={"width": 512, "height": 512, "steps": 4},  # 30 steps at 1024² ≈ 50 s
     cost=lambda inputs: 2 * int(inputs.get("num_images") or 1),
     cost_rule="2 credits per image",
+    priority=10,  # cheap: taken before queued videos
     run=run,
 )

@@ -406,6 +406,7 @@ FEATURE = Feature(
     output_kind="images",
     cost=lambda inputs: 5,
     cost_rule="5 credits per set",
+    priority=10,  # cheap: taken before queued videos
     run=run,
     test_model_defaults={"poses": 1},  # the tiny model takes about a minute per 832x1216 pose
 )

@@ -272,6 +272,8 @@ FEATURE = Feature(
     output_kind="video",
     cost=lambda inputs: 10,
     cost_rule="10 credits",
+    queue="video",
+    priority=0,
     run=run,
     checks=(check_length,),
 )

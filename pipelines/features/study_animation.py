@@ -324,6 +324,8 @@ FEATURE = Feature(
     output_kind="video",
     cost=lambda inputs: 5,
     cost_rule="5 credits",
+    queue="video",
+    priority=0,
     run=run,
     checks=(check_script,),
 )

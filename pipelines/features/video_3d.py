@@ -329,5 +329,7 @@ FEATURE = Feature(
     output_kind="video",
     cost=lambda inputs: 8,
     cost_rule="8 credits",
+    queue="video",
+    priority=0,
     run=run,
 )

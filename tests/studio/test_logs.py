@@ -23,4 +23,4 @@ def test_a_traceback_printed_to_the_stream_is_redacted():
 
 def test_log_records_are_redacted():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s", (TOKEN,), None)
-    assert RedactingFormatter("%(message)s").format(record) == "token=[redacted]"
+    assert RedactingFormatter(fmt="%(message)s").format(record) == "token=[redacted]"
