@@ -6,6 +6,7 @@ import html
 from datetime import datetime
 
 from studio.models import CANCELLED, COMPLETED, FAILED, PENDING, Job, utcnow
+from worker.eta import queue_estimate
 
 # The ETA is a straight line through the job's own progress; before a few percent it is noise.
 ETA_FROM_PERCENT = 3.0
@@ -39,8 +40,15 @@ def progress_html(job: Job, now: datetime | None = None) -> str:
     now = now or utcnow()
     percent = 0.0 if job.status == PENDING else job.progress
     parts = [f"<b>{percent:.0f}%</b>", html.escape(job.stage or "Queued")]
+    position, usual_eta = (
+        queue_estimate(job) if job.status in (PENDING, "processing") else (None, None)
+    )
+    if job.status == PENDING and position:
+        parts.append(f"#{position} in the queue")
     parts.append(f"{duration_text(_since(job.created_at, now))} elapsed")
+    # From the job's own progress once it has some; before that from recent jobs' times.
     eta = eta_seconds(job, now)
+    eta = usual_eta if eta is None else eta
     if eta is not None:
         parts.append(f"about {duration_text(eta)} left")
     return (

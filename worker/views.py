@@ -24,6 +24,7 @@ class OutputView(TypedDict):
     contentType: str
     size: int | None
     url: str | None  # a signed download link (REST), None from the Gradio API
+    expired: bool  # deleted by the retention sweeper (STUDIO_RETENTION_DAYS)
 
 
 class JobView(TypedDict):
@@ -50,6 +51,9 @@ class JobView(TypedDict):
     outputs: list[OutputView]
     preview: str | None
     metrics: dict[str, Any]
+    queuePosition: int | None  # 1 = next to start; None once running or ended
+    etaSeconds: float | None  # until done, from recent processing times
+    filesExpiredAt: str | None
 
 
 def iso(value: datetime | None) -> str | None:
