@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from billing.payments_model import Payment
+from studio.api_keys import ApiKey
 from studio.db import create_tables
 from studio.models import ALL_MODELS
 
-TABLES = (*ALL_MODELS, Payment)
+TABLES = (*ALL_MODELS, Payment, ApiKey)
 
 
 def create_all_tables() -> None:

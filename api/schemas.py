@@ -1,0 +1,62 @@
+"""Response models for the OpenAPI document: what each route answers, errors included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["invalid_input"])
+    message: str = Field(examples=["must be at most 1536"])
+    field: str | None = Field(None, examples=["width"])
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: 4xx and 5xx answers carry this body."""
+
+    error: ErrorDetail
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting the error body for these statuses."""
+    described = {
+        400: "Bad request",
+        401: "No valid token or API key",
+        402: "Not enough credits",
+        403: "Not allowed (wrong password, or an API key without the scope)",
+        404: "Not found (or not yours)",
+        409: "Conflict with the resource's state",
+        413: "Body too large",
+        415: "Unsupported content type",
+        422: "Invalid input: `field` names it",
+        429: "Rate limited: see Retry-After",
+        501: "Not available on this studio",
+        503: "Not configured on this studio",
+    }
+    return {s: {"model": ErrorBody, "description": described.get(s, "Error")} for s in statuses}
+
+
+class ApiKeyView(BaseModel):
+    id: str
+    name: str = Field(examples=["nightly renders"])
+    prefix: str = Field(examples=["sk_studio_AbC123"])
+    scopes: list[str] = Field(examples=[["jobs:read", "jobs:write"]])
+    createdAt: str | None
+    lastUsedAt: str | None
+    revokedAt: str | None
+
+
+class NewApiKey(ApiKeyView):
+    key: str = Field(description="The secret: shown this once, never again")
+
+
+class ApiKeyList(BaseModel):
+    keys: list[ApiKeyView]
+
+
+class OpenModel(BaseModel):
+    """A JSON object whose documented fields are present; more may be added later."""
+
+    model_config = ConfigDict(extra="allow")
