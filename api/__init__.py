@@ -34,7 +34,7 @@ def install_middleware(app: FastAPI) -> None:
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["authorization", "content-type"],
+        allow_headers=["authorization", "content-type", "idempotency-key", "last-event-id"],
         allow_credentials=False,  # the API takes bearer tokens, never cookies
         max_age=600,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from studio.models import User
@@ -60,6 +60,15 @@ def caller_address(request: Request) -> str:
     return client_address(peer, request.headers.get("x-forwarded-for"))
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Any unique string (a UUID): the same key and body within 24 h returns the "
+        "first answer instead of doing the work again; with another body, 422",
+        examples=["5f0c7a52-0a43-4a57-9d0e-2b1f3c1d9e77"],
+    ),
+]
 CallerAddress = Annotated[str, Depends(caller_address)]
 CurrentToken = Annotated[str | None, Depends(current_token)]
 CurrentUser = Annotated[User, Depends(current_user)]

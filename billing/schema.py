@@ -5,9 +5,10 @@ from __future__ import annotations
 from billing.payments_model import Payment
 from studio.api_keys import ApiKey
 from studio.db import create_tables
+from studio.idempotency import IdempotencyRecord
 from studio.models import ALL_MODELS
 
-TABLES = (*ALL_MODELS, Payment, ApiKey)
+TABLES = (*ALL_MODELS, Payment, ApiKey, IdempotencyRecord)
 
 
 def create_all_tables() -> None:

@@ -6,6 +6,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from studio.idempotency import forget_expired
 from studio.models import CANCELLED, FAILED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from worker.broker import pending_messages
@@ -84,5 +85,6 @@ class Maintenance(threading.Thread):
             try:
                 reap_expired()
                 sweep_lost()
+                forget_expired()
             except Exception:  # noqa: BLE001 — keep maintaining after a transient DB error
                 logger.exception("maintenance pass failed")

@@ -9,14 +9,15 @@ import zipfile
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # request.form()'s (FastAPI's subclasses it)
 
-from api.deps import MAX_OFFSET, CurrentUser
+from api.deps import MAX_OFFSET, CurrentUser, IdempotencyKey
 from pipelines import Feature
 from pipelines.registry import FEATURES
 from studio.errors import NotFound, UnsupportedMediaType, ValidationFailed
+from studio.idempotency import fingerprint, replayed_header, run_once
 from studio.storage import get_storage
 from worker.jobs import cancel, get_job, list_jobs, submit
 from worker.views import job_view
@@ -52,11 +53,23 @@ async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
 
 
 def _submit_route(feature: Feature):
-    async def submit_job(request: Request, user: CurrentUser) -> dict:
+    async def submit_job(
+        request: Request, user: CurrentUser, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         body = await _read_body(request, feature)
-        job = await run_in_threadpool(submit, user, feature.id, body)
-        view = job_view(job, urls=False)
-        return {k: view[k] for k in ("id", "status", "feature", "creditsCharged")}
+
+        def work() -> tuple[int, dict[str, Any]]:
+            view = job_view(submit(user, feature.id, body), urls=False)
+            return 202, {k: view[k] for k in ("id", "status", "feature", "creditsCharged")}
+
+        if idempotency_key is None:
+            status, answer = await run_in_threadpool(work)
+            return JSONResponse(answer, status_code=status)
+        digest = fingerprint(f"jobs/{feature.slug}", body)
+        status, answer, replayed = await run_in_threadpool(
+            run_once, user.id, idempotency_key, digest, work
+        )
+        return JSONResponse(answer, status_code=status, headers=replayed_header(replayed))
 
     submit_job.__name__ = f"submit_{feature.id}"
     content = {}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import MAX_OFFSET, CurrentUser
+from api.deps import MAX_OFFSET, CurrentUser, IdempotencyKey
 from api.presenters import package_view, payment_view
 from billing.ledger import balance
 from billing.payments import (
@@ -17,6 +18,7 @@ from billing.payments import (
     load_packages,
     payments_configured,
 )
+from studio.idempotency import fingerprint, replayed_header, run_once
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 
@@ -35,13 +37,25 @@ def packages() -> dict:
 
 
 @router.post("/create-checkout", status_code=201)
-def create_checkout_session(body: CheckoutRequest, user: CurrentUser) -> dict:
+def create_checkout_session(
+    body: CheckoutRequest, user: CurrentUser, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     """Open a Stripe Checkout Session for a package; send the user to `checkoutUrl`.
 
-    503 when Stripe is not configured on this studio.
+    503 when Stripe is not configured on this studio. With an Idempotency-Key, a retry
+    within 24 h returns the same session.
     """
-    payment = create_checkout(user, body.package)
-    return {"paymentId": payment.id, "checkoutUrl": payment.checkout_url, **payment_view(payment)}
+
+    def work() -> tuple[int, dict]:
+        payment = create_checkout(user, body.package)
+        view = payment_view(payment)
+        return 201, {"paymentId": payment.id, "checkoutUrl": payment.checkout_url, **view}
+
+    if idempotency_key is None:
+        return JSONResponse(work()[1], status_code=201)
+    digest = fingerprint("payments/create-checkout", body.model_dump())
+    status, answer, replayed = run_once(user.id, idempotency_key, digest, work)
+    return JSONResponse(answer, status_code=status, headers=replayed_header(replayed))
 
 
 @router.post("/webhook")

@@ -45,7 +45,8 @@ def test_scoped_keys_only_pass_where_their_scope_does(studio):
 
 
 @pytest.mark.parametrize(
-    ("name", "scopes", "field"), [("", [], "name"), ("x", ["admin"], "scopes"), ("\x00", [], "name")]
+    ("name", "scopes", "field"),
+    [("", [], "name"), ("x", ["admin"], "scopes"), ("\x00", [], "name")],
 )
 def test_bad_key_requests_are_refused(studio, name, scopes, field):
     with pytest.raises(ValidationFailed) as caught:
