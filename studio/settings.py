@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""  # comma-separated addresses or networks, e.g. 10.0.0.0/8
     metrics_token: str = ""  # /metrics wants it as a bearer token; unset: loopback callers only
 
+    # Integrators (README "Events", "Webhooks"): how often an event stream reads the job rows,
+    # its keep-alive comment, outgoing webhook retries and whether they may reach private hosts.
+    events_poll_seconds: float = 0.5
+    events_heartbeat_seconds: float = 15.0
+    webhook_retry_seconds: str = "10,60,300,1800,7200,21600,43200"
+    webhook_timeout_seconds: float = 10.0
+    webhook_allow_private: bool = False
+    webhook_poll_seconds: float = 1.0
+
     signup_credits: int = 50
     bcrypt_rounds: int = 12  # the cost of a password hash; tests lower it, nothing else should
     token_days: float = 7.0
@@ -91,6 +100,11 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def webhook_retry_delays(self) -> list[float]:
+        """Seconds to wait before each retry of a failed webhook delivery."""
+        return [float(v) for v in self.webhook_retry_seconds.split(",") if v.strip()]
 
     @property
     def resolved_secret_key(self) -> str:
