@@ -6,7 +6,7 @@ from starlette.middleware.cors import CORSMiddleware
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.rate_limits import RateLimits
-from api.routes import api_keys, auth, events, files, jobs, payments, system, users
+from api.routes import api_keys, auth, events, files, jobs, payments, system, users, webhooks
 from api.security_headers import SecurityHeaders, security_headers
 from studio.ratelimit import check_rules
 from studio.settings import get_settings
@@ -17,7 +17,7 @@ API_PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     """All /api/v1 routes."""
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, api_keys, jobs, events, files, payments, system):
+    for module in (auth, users, api_keys, jobs, events, webhooks, files, payments, system):
         router.include_router(module.router)
     return router
 

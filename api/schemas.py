@@ -60,3 +60,38 @@ class OpenModel(BaseModel):
     """A JSON object whose documented fields are present; more may be added later."""
 
     model_config = ConfigDict(extra="allow")
+
+
+class WebhookView(BaseModel):
+    id: str
+    url: str = Field(examples=["https://example.com/hooks/studio"])
+    events: list[str] = Field(examples=[["job.completed", "job.failed"]])
+    secret: str = Field(description="Signs this endpoint's deliveries (Studio-Signature)")
+    createdAt: str | None
+
+
+class WebhookList(BaseModel):
+    webhooks: list[WebhookView]
+
+
+class DeliveryView(BaseModel):
+    id: str
+    endpointId: str | None
+    url: str
+    event: str = Field(examples=["job.completed"])
+    jobId: str | None
+    status: str = Field(description="pending, delivered or failed", examples=["delivered"])
+    attempts: int
+    lastStatusCode: int | None
+    lastError: str | None
+    createdAt: str | None
+    deliveredAt: str | None
+    nextAttemptAt: str | None
+
+
+class DeliveryList(BaseModel):
+    deliveries: list[DeliveryView]
+
+
+class SigningSecret(BaseModel):
+    secret: str = Field(description="Signs deliveries to the webhookUrl given with a job")

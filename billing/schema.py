@@ -7,8 +7,9 @@ from studio.api_keys import ApiKey
 from studio.db import create_tables
 from studio.idempotency import IdempotencyRecord
 from studio.models import ALL_MODELS
+from studio.webhook_models import WEBHOOK_MODELS
 
-TABLES = (*ALL_MODELS, Payment, ApiKey, IdempotencyRecord)
+TABLES = (*ALL_MODELS, Payment, ApiKey, IdempotencyRecord, *WEBHOOK_MODELS)
 
 
 def create_all_tables() -> None:

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from peewee import CharField, DateTimeField, ForeignKeyField
 
@@ -33,7 +34,7 @@ class ApiKey(BaseModel):
     name = CharField(max_length=100)
     prefix = CharField(max_length=24)  # `sk_studio_` and the first characters, for lists
     key_hash = CharField(max_length=64, unique=True)
-    scopes = JSONText(default=list)
+    scopes: Any = JSONText(default=list)
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)

@@ -37,7 +37,7 @@ class IdempotencyRecord(BaseModel):
     key = CharField(max_length=MAX_KEY_LENGTH)
     fingerprint = CharField(max_length=64)  # SHA-256 of what was asked (route + body)
     status_code = IntegerField(null=True)  # null while the first request is still working
-    response = JSONText(null=True)
+    response: Any = JSONText(null=True)
     created_at = DateTimeField(default=utcnow, index=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from studio.db import init_database
 from studio.settings import get_settings
 from worker.leases import Maintenance
 from worker.tasks import run_job_task
+from worker.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +36,17 @@ class Worker:
             run_job_task().huey, workers=workers, worker_type="thread", periodic=False, **POLL
         )
         self.maintenance = Maintenance(get_settings().reaper_interval)
+        self.webhooks = WebhookSender(get_settings().webhook_poll_seconds)
 
     def start(self) -> None:
         self.consumer.start()
         self.maintenance.start()
+        self.webhooks.start()
         logger.info("worker started (%s thread(s))", self.consumer.workers)
 
     def stop(self, graceful: bool = True) -> None:
         self.maintenance.stopped.set()
+        self.webhooks.stopped.set()
         self.consumer.stop(graceful=graceful)
         logger.info("worker stopped")
 
@@ -57,7 +61,10 @@ def run_standalone(workers: int = 1) -> None:
     )
     maintenance = Maintenance(settings.reaper_interval)
     maintenance.start()
+    webhooks = WebhookSender(settings.webhook_poll_seconds)
+    webhooks.start()
     try:
         consumer.run()
     finally:
         maintenance.stopped.set()
+        webhooks.stopped.set()

@@ -16,6 +16,7 @@ from studio.db import write_transaction
 from studio.models import CANCELLED, COMPLETED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from studio.telemetry import JOBS_FINISHED
+from worker.webhooks import queue_job_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def finish(
                 key=f"job:{job_id}:refund",
                 job_id=job_id,
             )
+        queue_job_deliveries(job, status)  # the webhooks this end triggers, in the same commit
     JOBS_FINISHED.labels(job.feature, status).inc()
     logger.info(
         "job %s job_id=%s feature=%s user_id=%s duration=%.2fs refunded=%s",

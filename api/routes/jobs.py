@@ -21,8 +21,10 @@ from studio.idempotency import fingerprint, replayed_header, run_once
 from studio.storage import get_storage
 from worker.jobs import cancel, get_job, list_jobs, submit
 from worker.views import job_view
+from worker.webhook_targets import check_target
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+WEBHOOK_FIELD = "webhookUrl"
 
 
 async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
@@ -57,15 +59,18 @@ def _submit_route(feature: Feature):
         request: Request, user: CurrentUser, idempotency_key: IdempotencyKey = None
     ) -> JSONResponse:
         body = await _read_body(request, feature)
+        webhook_url = body.pop(WEBHOOK_FIELD, None)
+        if webhook_url is not None:
+            webhook_url = await run_in_threadpool(check_target, webhook_url, WEBHOOK_FIELD)
 
         def work() -> tuple[int, dict[str, Any]]:
-            view = job_view(submit(user, feature.id, body), urls=False)
+            view = job_view(submit(user, feature.id, body, webhook_url), urls=False)
             return 202, {k: view[k] for k in ("id", "status", "feature", "creditsCharged")}
 
         if idempotency_key is None:
             status, answer = await run_in_threadpool(work)
             return JSONResponse(answer, status_code=status)
-        digest = fingerprint(f"jobs/{feature.slug}", body)
+        digest = fingerprint(f"jobs/{feature.slug}", {**body, WEBHOOK_FIELD: webhook_url})
         status, answer, replayed = await run_in_threadpool(
             run_once, user.id, idempotency_key, digest, work
         )
@@ -73,13 +78,22 @@ def _submit_route(feature: Feature):
 
     submit_job.__name__ = f"submit_{feature.id}"
     content = {}
+    webhook = {
+        "type": "string",
+        "format": "uri",
+        "maxLength": 2048,
+        "description": "Told (signed POST) when this job ends: see /webhooks/signing-secret",
+    }
     if not any(f.required for f in feature.uploads):
         schema = feature.json_schema()
+        schema["properties"][WEBHOOK_FIELD] = webhook
         uploads = {f.api_name for f in feature.uploads}
         schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in uploads}
         content["application/json"] = {"schema": schema}
     if feature.uploads:
-        content["multipart/form-data"] = {"schema": feature.json_schema()}
+        schema = feature.json_schema()
+        schema["properties"][WEBHOOK_FIELD] = webhook
+        content["multipart/form-data"] = {"schema": schema}
     return submit_job, {"requestBody": {"required": True, "content": content}}
 
 

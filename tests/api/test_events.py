@@ -20,7 +20,7 @@ from tests.conftest import configure, free_port
 from tests.factories import new_user
 from worker.lifecycle import finish
 
-JOB = {"prompt": "a lighthouse at dusk", "width": 512, "height": 512, "steps": 16}
+JOB = {"prompt": "a lighthouse at dusk", "width": 512, "height": 512, "steps": 10}
 
 
 def _account(api: str) -> dict:
