@@ -95,3 +95,46 @@ class DeliveryList(BaseModel):
 
 class SigningSecret(BaseModel):
     secret: str = Field(description="Signs deliveries to the webhookUrl given with a job")
+
+
+class OutputView(BaseModel):
+    name: str = Field(examples=["image_1.png"])
+    contentType: str = Field(examples=["image/png"])
+    size: int | None
+    url: str | None = Field(description="A signed download link (expires)")
+
+
+class JobView(BaseModel):
+    id: str = Field(examples=["3f1c0e5b9a8d4c2e8f6a7b5c4d3e2f1a"])
+    feature: str = Field(examples=["image_generation"])
+    status: str = Field(
+        description="pending, processing, completed, failed or cancelled", examples=["processing"]
+    )
+    progress: float = Field(examples=[42.5])
+    stage: str = Field(examples=["Generating (step 5/12)"])
+    params: dict[str, Any]
+    creditsCharged: int = Field(examples=[2])
+    error: str | None
+    createdAt: str | None
+    startedAt: str | None
+    finishedAt: str | None
+    processingTime: float | None
+    attempts: int
+    cancelRequested: bool
+    outputs: list[OutputView]
+    preview: str | None
+    metrics: dict[str, Any]
+
+
+class JobAccepted(BaseModel):
+    id: str
+    status: str = Field(examples=["pending"])
+    feature: str = Field(examples=["image_generation"])
+    creditsCharged: int = Field(examples=[2])
+
+
+class JobPage(BaseModel):
+    jobs: list[JobView]
+    total: int
+    limit: int
+    offset: int

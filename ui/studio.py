@@ -14,6 +14,7 @@ from pipelines.registry import FEATURES
 from studio.accounts import authenticate
 from studio.settings import get_settings
 from studio.tokens import issue_token, revoke_token
+from ui.api_keys_tab import api_keys_tab
 from ui.endpoints import register_endpoints
 from ui.feature_tab import feature_tab
 from ui.guard import require_user, shown_to_user
@@ -83,6 +84,8 @@ def build_studio() -> gr.Blocks:
                     refresh_history = history_tab(token, badge, tabs, forms)
                 with gr.Tab("Buy credits", id="buy_credits"):
                     build_payments_tab(token, badge)
+                with gr.Tab("API keys", id="api_keys"):
+                    api_keys_tab(token)
                 history.select(
                     *refresh_history, api_name="ui_history_tab", api_visibility="private"
                 )

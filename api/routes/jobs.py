@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # request.form()'s (FastAPI's subclasses it)
 
 from api.deps import MAX_OFFSET, CurrentUser, IdempotencyKey
+from api.schemas import JobAccepted, JobPage, JobView, errors
 from pipelines import Feature
 from pipelines.registry import FEATURES
 from studio.errors import NotFound, UnsupportedMediaType, ValidationFailed
@@ -25,6 +26,7 @@ from worker.webhook_targets import check_target
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 WEBHOOK_FIELD = "webhookUrl"
+BINARY = {"type": "string", "format": "binary"}
 
 
 async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
@@ -105,13 +107,15 @@ for _feature in FEATURES.values():
         methods=["POST"],
         status_code=202,
         summary=f"{_feature.title} ({_feature.cost_rule})",
+        response_model=JobAccepted,
+        responses=errors(401, 402, 403, 413, 415, 422, 429, 501),
         description=_feature.description
         + ("" if _feature.available else " Not available yet: answers 501."),
         openapi_extra=_extra,
     )
 
 
-@router.get("")
+@router.get("", response_model=JobPage, responses=errors(401, 403, 422))
 def jobs(
     user: CurrentUser,
     limit: int = Query(20, ge=1, le=100),
@@ -122,18 +126,31 @@ def jobs(
     return {"jobs": [job_view(j) for j in page], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", response_model=JobView, responses=errors(401, 403, 404))
 def job(job_id: str, user: CurrentUser) -> dict:
+    """A job's status, progress, stage, preview and (once completed) its outputs."""
     return job_view(get_job(user, job_id))
 
 
-@router.delete("/{job_id}")
+@router.delete("/{job_id}", response_model=JobView, responses=errors(401, 403, 404, 409))
 def cancel_job(job_id: str, user: CurrentUser) -> dict:
     """Cancel a job: pending ones at once, running ones at their next step (refunded)."""
     return job_view(cancel(user, job_id))
 
 
-@router.get("/{job_id}/download")
+@router.get(
+    "/{job_id}/download",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The output's bytes (PNG, MP4, …), or a zip of all outputs",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
+        **errors(401, 403, 404),
+    },
+)
 def download(job_id: str, user: CurrentUser, name: str | None = None) -> Response:
     """One output by name, the only output, or a zip of all outputs."""
     job = get_job(user, job_id)
