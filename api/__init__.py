@@ -7,6 +7,7 @@ from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.rate_limits import RateLimits
 from api.routes import api_keys, auth, events, files, jobs, payments, system, users, webhooks
+from api.schemas import errors
 from api.security_headers import SecurityHeaders, security_headers
 from studio.ratelimit import check_rules
 from studio.settings import get_settings
@@ -16,7 +17,8 @@ API_PREFIX = "/api/v1"
 
 def build_router() -> APIRouter:
     """All /api/v1 routes."""
-    router = APIRouter(prefix=API_PREFIX)
+    # Refusals any route may give, in the error format (each route documents its own too).
+    router = APIRouter(prefix=API_PREFIX, responses=errors(400, 401, 403, 404, 413, 415, 422, 429))
     for module in (auth, users, api_keys, jobs, events, webhooks, files, payments, system):
         router.include_router(module.router)
     return router

@@ -138,3 +138,108 @@ class JobPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class UserView(BaseModel):
+    id: int
+    email: str = Field(examples=["me@example.com"])
+    credits: int = Field(examples=[50])
+    createdAt: str | None
+
+
+class Session(BaseModel):
+    token: str = Field(description="A login token (prefer API keys for programs)")
+    user: UserView
+
+
+class LoggedOut(BaseModel):
+    loggedOut: bool
+
+
+class PasswordChanged(BaseModel):
+    changed: bool
+    otherSessionsEnded: int
+
+
+class Credits(BaseModel):
+    credits: int = Field(examples=[48])
+
+
+class Transaction(BaseModel):
+    id: int
+    amount: int = Field(examples=[-2])
+    reason: str = Field(examples=["Image generation job"])
+    jobId: str | None
+    createdAt: str | None
+
+
+class Transactions(BaseModel):
+    transactions: list[Transaction]
+
+
+class PackageView(BaseModel):
+    id: str = Field(examples=["pro"])
+    name: str = Field(examples=["Pro"])
+    credits: int = Field(examples=[500])
+    priceCents: int = Field(examples=[7900])
+    currency: str = Field(examples=["usd"])
+    price: str = Field(examples=["$79.00"])
+
+
+class Packages(BaseModel):
+    packages: list[PackageView]
+    configured: bool
+
+
+class PaymentView(BaseModel):
+    id: str
+    package: str
+    packageName: str
+    credits: int
+    amount: int
+    currency: str
+    price: str
+    status: str = Field(examples=["pending"])
+    invoiceUrl: str | None
+    createdAt: str | None
+    paidAt: str | None
+
+
+class Checkout(PaymentView):
+    paymentId: str
+    checkoutUrl: str | None = Field(description="Send the buyer here (Stripe Checkout)")
+
+
+class PaymentStatus(PaymentView):
+    balance: int
+
+
+class Payments(BaseModel):
+    payments: list[PaymentView]
+
+
+class WebhookReceived(BaseModel):
+    received: bool
+    outcome: str
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    database: str
+    queue: dict[str, Any]
+    modelPreset: str
+
+
+class FeatureView(BaseModel):
+    id: str
+    title: str
+    slug: str
+    description: str
+    costRule: str
+    outputKind: str
+    available: bool
+    schema_: dict[str, Any] = Field(alias="schema")
+
+
+class Features(BaseModel):
+    features: list[FeatureView]

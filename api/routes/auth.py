@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import CallerAddress, CurrentToken, CurrentUser
 from api.presenters import user_view
+from api.schemas import LoggedOut, Session, errors
 from billing.signup import register as register_account
 from studio.accounts import authenticate
 from studio.ratelimit import hit, refuse_if_exhausted
@@ -20,7 +21,7 @@ class Credentials(BaseModel):
     password: str
 
 
-@router.post("/register", status_code=201)
+@router.post("/register", status_code=201, response_model=Session, responses=errors(409))
 def register(body: Credentials, address: CallerAddress) -> dict:
     """Create an account (50 free credits) and return a token.
 
@@ -33,14 +34,14 @@ def register(body: Credentials, address: CallerAddress) -> dict:
     return {"token": issue_token(user), "user": user_view(user)}
 
 
-@router.post("/login")
+@router.post("/login", response_model=Session)
 def login(body: Credentials, address: CallerAddress) -> dict:
     """Exchange email and password for a token (429 after too many failures)."""
     user = authenticate(body.email, body.password, address)
     return {"token": issue_token(user), "user": user_view(user)}
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=LoggedOut)
 def logout(user: CurrentUser, token: CurrentToken) -> dict:
     """End this session: the token answers 401 from now on."""
     revoke_token(token)

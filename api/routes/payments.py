@@ -9,6 +9,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import MAX_OFFSET, CurrentUser, IdempotencyKey
 from api.presenters import package_view, payment_view
+from api.schemas import (
+    Checkout,
+    Packages,
+    Payments,
+    PaymentStatus,
+    WebhookReceived,
+    errors,
+)
 from billing.ledger import balance
 from billing.payments import (
     create_checkout,
@@ -27,7 +35,7 @@ class CheckoutRequest(BaseModel):
     package: str
 
 
-@router.get("/packages")
+@router.get("/packages", response_model=Packages)
 def packages() -> dict:
     """The credit packages for sale, and whether payments are configured."""
     return {
@@ -36,7 +44,9 @@ def packages() -> dict:
     }
 
 
-@router.post("/create-checkout", status_code=201)
+@router.post(
+    "/create-checkout", status_code=201, response_model=Checkout, responses=errors(403, 503)
+)
 def create_checkout_session(
     body: CheckoutRequest, user: CurrentUser, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -58,7 +68,7 @@ def create_checkout_session(
     return JSONResponse(answer, status_code=status, headers=replayed_header(replayed))
 
 
-@router.post("/webhook")
+@router.post("/webhook", response_model=WebhookReceived, responses=errors(503))
 async def stripe_webhook(request: Request) -> dict:
     """Stripe's webhook: verified on the raw body with the endpoint secret (400 if it fails)."""
     payload = await request.body()
@@ -67,7 +77,7 @@ async def stripe_webhook(request: Request) -> dict:
     return {"received": True, "outcome": outcome}
 
 
-@router.get("")
+@router.get("", response_model=Payments, responses=errors(403))
 def payments(
     user: CurrentUser,
     limit: int = Query(50, ge=1, le=200),
@@ -77,7 +87,7 @@ def payments(
     return {"payments": [payment_view(p) for p in list_payments(user, limit, offset)]}
 
 
-@router.get("/{payment_id}")
+@router.get("/{payment_id}", response_model=PaymentStatus, responses=errors(403))
 def payment(payment_id: str, user: CurrentUser) -> dict:
     """One payment's status and the user's balance (for the page Checkout returns to)."""
     return {**payment_view(get_payment(user, payment_id)), "balance": balance(user.id)}
