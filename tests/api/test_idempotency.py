@@ -11,14 +11,17 @@ from fastapi.testclient import TestClient
 from api import build_router, install_error_handlers, install_middleware
 from billing.payments_model import Payment
 from studio.models import Job, User
+from tests.conftest import configure
 from tests.factories import assert_ledger_consistent
 from tests.stripe_fakes import FakeStripe, stripe_settings
 
 JOB = {"prompt": "a red fox in the snow", "width": 512, "height": 512, "steps": 2}
 
 
-@pytest.fixture
-def client(studio):
+@pytest.fixture(params=["sqlite", "postgres"])
+def client(request, studio, monkeypatch):
+    if request.param == "postgres":
+        configure(monkeypatch, database_url=request.getfixturevalue("postgres_url"))
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(build_router())
