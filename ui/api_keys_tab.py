@@ -42,7 +42,9 @@ def api_keys_tab(token: gr.BrowserState) -> None:
     """The panel's contents; call inside `with gr.Tab("API keys"):`."""
     gr.Markdown(INTRO)
     with gr.Row():
-        name = gr.Textbox(label="Name", placeholder="e.g. nightly renders", max_length=100)
+        name = gr.Textbox(
+            label="Name", placeholder="e.g. nightly renders", max_length=100, elem_id="api-key-name"
+        )
         scopes = gr.CheckboxGroup(list(SCOPES), label="Scopes (none: full access)")
     create_btn = gr.Button("Create key", variant="primary")
     secret = gr.Textbox(
@@ -50,11 +52,12 @@ def api_keys_tab(token: gr.BrowserState) -> None:
         visible=False,
         interactive=False,
         buttons=["copy"],
+        elem_id="api-key-secret",
     )
-    message = gr.Markdown()
+    message = gr.Markdown(elem_id="api-key-message")
     table = gr.Dataframe(headers=KEY_COLUMNS, interactive=False, wrap=True)
     with gr.Row():
-        key_id = gr.Textbox(label="Key id to revoke")
+        key_id = gr.Textbox(label="Key id to revoke", elem_id="api-key-revoke-id")
         revoke_btn = gr.Button("Revoke", variant="stop")
     refresh_btn = gr.Button("Refresh", size="sm")
 
