@@ -60,7 +60,8 @@ def revoke_token(token: str | None) -> bool:
 
 def revoke_other_sessions(user: User, keep_token: str | None) -> int:
     """End every session of this user but the one `keep_token` belongs to; how many ended."""
-    keep = _claims(keep_token).get("jti") if keep_token else None
+    # An API key is no session: with one, every login session ends.
+    keep = _claims(keep_token).get("jti") if keep_token and not is_api_key(keep_token) else None
     ended = (
         LoginSession.update(revoked_at=utcnow())
         .where(

@@ -43,6 +43,6 @@ def login(body: Credentials, address: CallerAddress) -> dict:
 
 @router.post("/logout", response_model=LoggedOut)
 def logout(user: CurrentUser, token: CurrentToken) -> dict:
-    """End this session: the token answers 401 from now on."""
-    revoke_token(token)
-    return {"loggedOut": True}
+    """End this session: the token answers 401 from now on. With an API key nothing ends
+    (`loggedOut: false`): keys are revoked with DELETE /keys/{id}."""
+    return {"loggedOut": revoke_token(token)}

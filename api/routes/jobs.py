@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -56,6 +58,12 @@ async def _read_body(request: Request, feature: Feature) -> dict[str, Any]:
     return body
 
 
+@cache
+def request_examples() -> dict[str, dict[str, Any]]:
+    """An example request body per feature, for the OpenAPI document (a data file)."""
+    return json.loads((Path(__file__).parent.parent / "data" / "request_examples.json").read_text())
+
+
 def _submit_route(feature: Feature):
     async def submit_job(
         request: Request, user: CurrentUser, idempotency_key: IdempotencyKey = None
@@ -86,12 +94,13 @@ def _submit_route(feature: Feature):
         "maxLength": 2048,
         "description": "Told (signed POST) when this job ends: see /webhooks/signing-secret",
     }
+    example = request_examples().get(feature.id)
     if not any(f.required for f in feature.uploads):
         schema = feature.json_schema()
         schema["properties"][WEBHOOK_FIELD] = webhook
         uploads = {f.api_name for f in feature.uploads}
         schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in uploads}
-        content["application/json"] = {"schema": schema}
+        content["application/json"] = {"schema": schema, "example": example}
     if feature.uploads:
         schema = feature.json_schema()
         schema["properties"][WEBHOOK_FIELD] = webhook

@@ -57,3 +57,17 @@ def test_unknown_scope_is_422_and_creates_nothing(client, account):
     r = client.post("/keys", json={"name": "x", "scopes": ["root"]}, headers=account)
     assert r.status_code == 422 and r.json()["error"]["field"] == "scopes"
     assert client.get("/keys", headers=account).json() == {"keys": []}
+
+
+def test_logout_with_a_key_ends_nothing_and_a_password_change_ends_every_session(client, account):
+    secret = client.post("/keys", json={"name": "ops"}, headers=account).json()["key"]
+    with_key = {"authorization": f"Bearer {secret}"}
+    assert client.post("/auth/logout", headers=with_key).json() == {"loggedOut": False}
+    r = client.post(
+        "/users/password",
+        json={"currentPassword": "s3cret-pw", "newPassword": "another-pw-1"},
+        headers=with_key,
+    )
+    assert r.status_code == 200 and r.json()["otherSessionsEnded"] == 1
+    assert client.get("/users/credits", headers=account).status_code == 401
+    assert client.get("/users/credits", headers=with_key).status_code == 200

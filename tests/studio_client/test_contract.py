@@ -84,3 +84,19 @@ def test_the_client_imports_nothing_from_the_studio():
                 assert node.module.split(".")[0] not in studio_packages, path.name
             if isinstance(node, ast.Import):
                 assert not {a.name.split(".")[0] for a in node.names} & studio_packages
+
+
+def test_the_documented_request_examples_are_valid_requests(openapi):
+    from api.routes.jobs import request_examples
+    from pipelines.registry import FEATURES
+
+    assert set(request_examples()) == set(FEATURES)
+    for feature_id, example in request_examples().items():
+        feature = FEATURES[feature_id]
+        if not feature.uploads:
+            feature.validate(example)  # raises InputError naming a bad field
+        else:
+            known = {f.api_name for f in feature.fields}
+            assert set(example) <= known
+    body = _paths(openapi)["/jobs/image-generation"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["example"] == request_examples()["image_generation"]
