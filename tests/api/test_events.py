@@ -89,7 +89,8 @@ def test_heartbeats_keep_an_idle_stream_open_until_the_job_ends(server):
             seen.append(event.event or event.comment.split()[0])
             if seen.count("ping") == 2 and seen[-1] == "ping":
                 assert finish(job.id, CANCELLED, from_states=(PENDING,))  # another process
-    assert seen[0] == "status" and seen[-2:] == ["status", "cancelled"]
+    events = [e for e in seen if e != "ping"]  # a heartbeat may fall between two events
+    assert events == ["status", "status", "cancelled"]
 
 
 def test_the_user_stream_carries_only_the_users_jobs_and_resumes(server):
