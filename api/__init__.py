@@ -7,7 +7,8 @@ from api.access_log import AccessLog
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.rate_limits import RateLimits
-from api.routes import auth, files, jobs, payments, system, users
+from api.routes import api_keys, auth, events, files, jobs, payments, system, users, webhooks
+from api.schemas import errors
 from api.security_headers import SecurityHeaders, security_headers
 from studio.ratelimit import check_rules
 from studio.settings import get_settings
@@ -17,8 +18,9 @@ API_PREFIX = "/api/v1"
 
 def build_router() -> APIRouter:
     """All /api/v1 routes."""
-    router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, jobs, files, payments, system):
+    # Refusals any route may give, in the error format (each route documents its own too).
+    router = APIRouter(prefix=API_PREFIX, responses=errors(400, 401, 403, 404, 413, 415, 422, 429))
+    for module in (auth, users, api_keys, jobs, events, webhooks, files, payments, system):
         router.include_router(module.router)
     return router
 
@@ -35,7 +37,7 @@ def install_middleware(app: FastAPI) -> None:
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["authorization", "content-type"],
+        allow_headers=["authorization", "content-type", "idempotency-key", "last-event-id"],
         allow_credentials=False,  # the API takes bearer tokens, never cookies
         max_age=600,
     )

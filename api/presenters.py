@@ -1,8 +1,9 @@
-"""camelCase views of users, ledger entries, packages and payments."""
+"""camelCase views of users, ledger entries, packages, payments and API keys."""
 
 from __future__ import annotations
 
 from billing.payments import Package, Payment, format_amount
+from studio.api_keys import ApiKey
 from studio.models import LedgerEntry, User
 from worker.views import iso
 
@@ -50,4 +51,16 @@ def payment_view(payment: Payment) -> dict:
         "invoiceUrl": payment.invoice_url,
         "createdAt": iso(payment.created_at),
         "paidAt": iso(payment.paid_at),
+    }
+
+
+def key_view(key: ApiKey) -> dict:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": list(key.scopes or []),
+        "createdAt": iso(key.created_at),
+        "lastUsedAt": iso(key.last_used_at),
+        "revokedAt": iso(key.revoked_at),
     }

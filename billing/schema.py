@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from billing.payments_model import Payment
 from billing.verification import EmailVerification
+from studio.api_keys import ApiKey
 from studio.db import create_tables
+from studio.idempotency import IdempotencyRecord
 from studio.models import ALL_MODELS
+from studio.webhook_models import WEBHOOK_MODELS
 
-TABLES = (*ALL_MODELS, Payment, EmailVerification)
+TABLES = (*ALL_MODELS, Payment, EmailVerification, ApiKey, IdempotencyRecord, *WEBHOOK_MODELS)
 
 
 def create_all_tables() -> None:

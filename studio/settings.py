@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""  # comma-separated addresses or networks, e.g. 10.0.0.0/8
     metrics_token: str = ""  # /metrics wants it as a bearer token; unset: loopback callers only
 
+    # Integrators (README "Events", "Webhooks"): how often an event stream reads the job rows,
+    # its keep-alive comment, outgoing webhook retries and whether they may reach private hosts.
+    events_poll_seconds: float = 0.5
+    events_heartbeat_seconds: float = 15.0
+    webhook_retry_seconds: str = "10,60,300,1800,7200,21600,43200"
+    webhook_timeout_seconds: float = 10.0
+    webhook_allow_private: bool = False
+    webhook_poll_seconds: float = 1.0
+
     signup_credits: int = 50
     # Public deployments: signup credits only once the emailed link is opened (README Security).
     require_email_verification: bool = False
@@ -114,6 +123,11 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def webhook_retry_delays(self) -> list[float]:
+        """Seconds to wait before each retry of a failed webhook delivery."""
+        return [float(v) for v in self.webhook_retry_seconds.split(",") if v.strip()]
 
     @property
     def resolved_secret_key(self) -> str:

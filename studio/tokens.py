@@ -1,4 +1,7 @@
-"""Login tokens: JWT HS256 with an expiry and a session id (`jti`) the server can revoke."""
+"""Login tokens: JWT HS256 with an expiry and a session id (`jti`) the server can revoke.
+
+Wherever a login token is accepted, an API key (`sk_studio_…`, studio/api_keys.py) is too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from studio.api_keys import is_api_key, key_user
 from studio.errors import AuthError
 from studio.models import LoginSession, User, utcnow
 from studio.settings import get_settings
@@ -31,9 +35,11 @@ def issue_token(user: User) -> str:
     return jwt.encode(claims, settings.resolved_secret_key, algorithm=ALGORITHM)
 
 
-def user_from_token(token: str | None) -> User:
-    """The user a valid token belongs to; AuthError for a missing, bad, expired or revoked
-    one."""
+def user_from_token(token: str | None, scope: str | None = None) -> User:
+    """The user a valid token or API key belongs to; AuthError for a missing, bad, expired or
+    revoked one. A scoped API key must hold `scope` (None: only unscoped keys pass)."""
+    if token and is_api_key(token):
+        return key_user(token, scope)
     session = _session(token)
     user = User.get_or_none(User.id == session.user_id)
     if user is None:
@@ -54,7 +60,8 @@ def revoke_token(token: str | None) -> bool:
 
 def revoke_other_sessions(user: User, keep_token: str | None) -> int:
     """End every session of this user but the one `keep_token` belongs to; how many ended."""
-    keep = _claims(keep_token).get("jti") if keep_token else None
+    # An API key is no session: with one, every login session ends.
+    keep = _claims(keep_token).get("jti") if keep_token and not is_api_key(keep_token) else None
     ended = (
         LoginSession.update(revoked_at=utcnow())
         .where(

@@ -19,6 +19,7 @@ from studio.settings import get_settings
 from studio.tokens import issue_token, revoke_token
 from ui.account import account_tab
 from ui.admin_tab import admin_tab
+from ui.api_keys_tab import api_keys_tab
 from ui.endpoints import register_endpoints
 from ui.feature_tab import feature_tab
 from ui.guard import caller_address, require_user
@@ -99,6 +100,8 @@ def build_studio() -> gr.Blocks:
                 build_payments_tab(token, badge)
             with gr.Tab("Account", id="account"):
                 account_tab(token, badge)
+            with gr.Tab("API keys", id="api_keys"):
+                api_keys_tab(token)
             with gr.Tab("Admin", id="admin", visible=False) as admin:  # shown to admins
                 admin_tab(token)
             history.select(*refresh_history, api_name="ui_history_tab", api_visibility="private")

@@ -14,6 +14,7 @@ from studio.settings import get_settings
 from worker.broker import huey_named, served_queues
 from worker.leases import Maintenance
 from worker.tasks import run_job_task
+from worker.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +38,24 @@ def _consumer(cls: type[Consumer], name: str, workers: int) -> Consumer:
 
 
 class Worker:
-    """One Huey consumer per queue served, plus the maintenance thread."""
+    """One Huey consumer per queue served, the maintenance thread and the webhook sender."""
 
     def __init__(self, workers: int = 1, queues: list[str] | None = None):
         self.queues = served_queues(queues)
         self.consumers = [_consumer(ThreadConsumer, name, workers) for name in self.queues]
         self.maintenance = Maintenance(get_settings().reaper_interval, self.queues)
+        self.webhooks = WebhookSender(get_settings().webhook_poll_seconds)
 
     def start(self) -> None:
         for consumer in self.consumers:
             consumer.start()
         self.maintenance.start()
+        self.webhooks.start()
         logger.info("worker started queues=%s", ",".join(self.queues))
 
     def stop(self, graceful: bool = True) -> None:
         self.maintenance.stopped.set()
+        self.webhooks.stopped.set()
         for consumer in self.consumers:
             consumer.stop(graceful=graceful)
         logger.info("worker stopped")
@@ -73,6 +77,8 @@ def run_standalone(workers: int = 1, queues: list[str] | None = None) -> None:
         )
     maintenance = Maintenance(settings.reaper_interval, names)
     maintenance.start()
+    webhooks = WebhookSender(settings.webhook_poll_seconds)
+    webhooks.start()
     for consumer in extra:
         consumer.start()
     logger.info("worker serving queues=%s threads=%s", ",".join(names), workers)
@@ -82,3 +88,4 @@ def run_standalone(workers: int = 1, queues: list[str] | None = None) -> None:
         for consumer in extra:
             consumer.stop(graceful=False)
         maintenance.stopped.set()
+        webhooks.stopped.set()

@@ -28,6 +28,7 @@ from studio.telemetry import CREDITS_SPENT, JOBS_SUBMITTED
 from worker.lifecycle import finish
 from worker.services import configured_services, quick_defaults
 from worker.tasks import enqueue
+from worker.webhooks import remember_job_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ def quote(feature_id: str, raw: dict[str, Any]) -> int:
     return feature.cost(_validate(feature, raw))
 
 
-def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
-    """Validate, debit and create a pending job in one transaction, then queue it."""
+def submit(user: User, feature_id: str, raw: dict[str, Any], webhook_url: str | None = None) -> Job:
+    """Validate, debit and create a pending job in one transaction, then queue it; a
+    `webhook_url` (checked by the caller) is told when the job ends."""
     feature = _feature(feature_id)
     if not feature.available:
         raise NotAvailable(f"{feature.title} is not available yet; no credits were charged")
@@ -59,6 +61,8 @@ def submit(user: User, feature_id: str, raw: dict[str, Any]) -> Job:
                 credits_charged=cost,
                 request_id=request_id.get(),  # its worker's log lines carry it too
             )
+            if webhook_url:
+                remember_job_webhook(job_id, user.id, webhook_url)
     except Exception:
         if feature.uploads:  # no half-written job: its stored inputs go too
             get_storage().delete_prefix(job_key(job_id, "inputs"))

@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
+from studio.idempotency import forget_expired
 from studio.models import CANCELLED, FAILED, PENDING, PROCESSING, Job, utcnow
 from studio.settings import get_settings
 from worker.broker import pending_messages
@@ -98,6 +99,7 @@ class Maintenance(threading.Thread):
             try:
                 reap_expired()
                 sweep_lost()
+                forget_expired()  # idempotency records past their 24 h
                 if time.monotonic() - last_retention >= retention_every:
                     last_retention = time.monotonic()
                     sweep_files()

@@ -17,6 +17,7 @@ from studio.db import is_postgres, write_transaction
 from studio.models import CANCELLED, COMPLETED, PENDING, PROCESSING, Job, User, utcnow
 from studio.settings import get_settings
 from studio.telemetry import CREDITS_REFUNDED, JOBS_FINISHED
+from worker.webhooks import queue_job_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def finish(
                 key=f"job:{job_id}:refund",
                 job_id=job_id,
             )
+        queue_job_deliveries(job, status)  # the webhooks this end triggers, in the same commit
     if refunded:
         CREDITS_REFUNDED.labels(job.feature).inc(job.credits_charged)
     JOBS_FINISHED.labels(job.feature, status).inc()

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api.deps import CallerAddress, CurrentToken, CurrentUser
 from api.presenters import user_view
+from api.schemas import LoggedOut, Session, errors
 from billing.ledger import balance
 from billing.signup import register as register_account
 from billing.verification import awaiting_verification, send_verification, verify
@@ -26,7 +27,7 @@ class Credentials(BaseModel):
     password: str
 
 
-@router.post("/register", status_code=201)
+@router.post("/register", status_code=201, response_model=Session, responses=errors(409))
 def register(body: Credentials, address: CallerAddress) -> dict:
     """Create an account (50 free credits) and return a token.
 
@@ -37,14 +38,14 @@ def register(body: Credentials, address: CallerAddress) -> dict:
     return {"token": issue_token(user), "user": user_view(user)}
 
 
-@router.post("/login")
+@router.post("/login", response_model=Session)
 def login(body: Credentials, address: CallerAddress) -> dict:
     """Exchange email and password for a token (429 after too many failures)."""
     user = authenticate(body.email, body.password, address)
     return {"token": issue_token(user), "user": user_view(user)}
 
 
-@router.get("/verify", response_class=HTMLResponse)
+@router.get("/verify", response_class=HTMLResponse, responses=errors(422))
 def verify_email(token: str = Query("", max_length=200)) -> HTMLResponse:
     """The link in the verification email: confirms the address, adds the signup credits."""
     user = verify(token)
@@ -63,8 +64,8 @@ def resend_verification(user: CurrentUser) -> dict:
     return {"sent": send_verification(user)}
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=LoggedOut)
 def logout(user: CurrentUser, token: CurrentToken) -> dict:
-    """End this session: the token answers 401 from now on."""
-    revoke_token(token)
-    return {"loggedOut": True}
+    """End this session: the token answers 401 from now on. With an API key nothing ends
+    (`loggedOut: false`): keys are revoked with DELETE /keys/{id}."""
+    return {"loggedOut": revoke_token(token)}

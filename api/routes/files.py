@@ -13,7 +13,11 @@ from studio.storage import LocalStorage, get_storage
 router = APIRouter(tags=["files"])
 
 
-@router.get("/files/{key:path}")
+@router.get(
+    "/files/{key:path}",
+    response_class=Response,
+    responses={200: {"description": "The file", "content": {"application/octet-stream": {}}}},
+)
 def signed_file(key: str, expires: str = "", signature: str = "") -> Response:
     """A file behind a signed, expiring link from a job's outputs."""
     storage = get_storage()

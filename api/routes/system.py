@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from peewee import fn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from api.schemas import Features, Health
 from pipelines.registry import FEATURES
 from pipelines.sdxl.weights import active_preset
 from studio.db import database
@@ -27,7 +28,7 @@ router = APIRouter(tags=["system"])
 metrics_router = APIRouter()
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health)
 def health() -> dict:
     """Whether the database and the queue answer, and which model preset is in use."""
     settings = get_settings()
@@ -40,7 +41,7 @@ def health() -> dict:
     }
 
 
-@router.get("/features")
+@router.get("/features", response_model=Features, response_model_by_alias=True)
 def features() -> dict:
     """Every feature with its input schema, credit rule and availability."""
     return {
