@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from worker.views import JobView  # one declaration for REST and gradio_client
+
 
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["invalid_input"])
@@ -95,46 +97,6 @@ class DeliveryList(BaseModel):
 
 class SigningSecret(BaseModel):
     secret: str = Field(description="Signs deliveries to the webhookUrl given with a job")
-
-
-class OutputView(BaseModel):
-    name: str = Field(examples=["image_1.png"])
-    contentType: str = Field(examples=["image/png"])
-    size: int | None
-    url: str | None = Field(description="A signed download link (expires)")
-    expired: bool = Field(description="Deleted by the retention sweeper (STUDIO_RETENTION_DAYS)")
-
-
-class JobView(BaseModel):
-    id: str = Field(examples=["3f1c0e5b9a8d4c2e8f6a7b5c4d3e2f1a"])
-    feature: str = Field(examples=["image_generation"])
-    title: str = Field(examples=["Image generation"])
-    summary: str = Field(
-        description="The job's main text (prompt, script, topic), shortened",
-        examples=["a lighthouse at dusk"],
-    )
-    status: str = Field(
-        description="pending, processing, completed, failed or cancelled", examples=["processing"]
-    )
-    progress: float = Field(examples=[42.5])
-    stage: str = Field(examples=["Generating (step 5/12)"])
-    params: dict[str, Any]
-    creditsCharged: int = Field(examples=[2])
-    creditsRefunded: int = Field(description="Given back (failed or cancelled)", examples=[0])
-    creditsNet: int = Field(description="Charged minus refunded", examples=[2])
-    error: str | None
-    createdAt: str | None
-    startedAt: str | None
-    finishedAt: str | None
-    processingTime: float | None
-    attempts: int
-    cancelRequested: bool
-    outputs: list[OutputView]
-    preview: str | None
-    metrics: dict[str, Any]
-    queuePosition: int | None = Field(description="1 = next to start; null once running or ended")
-    etaSeconds: float | None = Field(description="Until done, from recent processing times")
-    filesExpiredAt: str | None = Field(description="When the retention sweeper deleted the files")
 
 
 class JobAccepted(BaseModel):

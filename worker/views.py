@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Annotated, Any
 
 from peewee import fn
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11 (typing's is refused)
 
 from pipelines.declare import camel
 from pipelines.registry import FEATURES
@@ -20,27 +22,39 @@ SUMMARY_CHARS = 140
 class OutputView(TypedDict):
     """One output file of a job."""
 
-    name: str
-    contentType: str
+    name: Annotated[str, Field(examples=["image_1.png"])]
+    contentType: Annotated[str, Field(examples=["image/png"])]
     size: int | None
-    url: str | None  # a signed download link (REST), None from the Gradio API
-    expired: bool  # deleted by the retention sweeper (STUDIO_RETENTION_DAYS)
+    url: Annotated[
+        str | None, Field(description="A signed download link (expires); null from gradio_client")
+    ]
+    expired: Annotated[
+        bool, Field(description="Deleted by the retention sweeper (STUDIO_RETENTION_DAYS)")
+    ]
 
 
 class JobView(TypedDict):
-    """A job as REST and gradio_client return it."""
+    """A job as REST (its response model) and gradio_client (its documented return) see it."""
 
-    id: str
-    feature: str
-    title: str
-    summary: str
-    status: str  # pending, processing, completed, failed, cancelled
-    progress: float  # 0-100
-    stage: str
+    id: Annotated[str, Field(examples=["3f1c0e5b9a8d4c2e8f6a7b5c4d3e2f1a"])]
+    feature: Annotated[str, Field(examples=["image_generation"])]
+    title: Annotated[str, Field(examples=["Image generation"])]
+    summary: Annotated[str, Field(description="Its main text (prompt, script, topic), shortened")]
+    status: Annotated[
+        str,
+        Field(
+            description="pending, processing, completed, failed or cancelled",
+            examples=["processing"],
+        ),
+    ]
+    progress: Annotated[float, Field(description="0-100", examples=[42.5])]
+    stage: Annotated[str, Field(examples=["Step 5/12"])]
     params: dict[str, Any]
-    creditsCharged: int
-    creditsRefunded: int
-    creditsNet: int
+    creditsCharged: Annotated[int, Field(examples=[2])]
+    creditsRefunded: Annotated[
+        int, Field(description="Given back (failed or cancelled)", examples=[0])
+    ]
+    creditsNet: Annotated[int, Field(description="Charged minus refunded", examples=[2])]
     error: str | None
     createdAt: str | None
     startedAt: str | None
@@ -51,9 +65,15 @@ class JobView(TypedDict):
     outputs: list[OutputView]
     preview: str | None
     metrics: dict[str, Any]
-    queuePosition: int | None  # 1 = next to start; None once running or ended
-    etaSeconds: float | None  # until done, from recent processing times
-    filesExpiredAt: str | None
+    queuePosition: Annotated[
+        int | None, Field(description="1 = next to start; null once running or ended")
+    ]
+    etaSeconds: Annotated[
+        float | None, Field(description="Until done, from recent processing times")
+    ]
+    filesExpiredAt: Annotated[
+        str | None, Field(description="When the retention sweeper deleted the files")
+    ]
 
 
 def iso(value: datetime | None) -> str | None:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
+from tests.api.rest import rest_client
 
 
 @pytest.fixture
 def client(studio):
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    with TestClient(app, base_url="http://testserver/api/v1") as c:
+    with rest_client() as c:
         yield c
 
 

@@ -10,11 +10,10 @@ import uuid
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
-from api import build_router, install_error_handlers, install_middleware
 from api.job_events import parse_event_id
 from studio.models import CANCELLED, COMPLETED, PENDING, PROCESSING, Job
+from tests.api.rest import rest_app
 from tests.api.sse import read_events
 from tests.conftest import configure, free_port
 from tests.factories import new_user
@@ -60,10 +59,7 @@ def test_a_client_follows_a_real_job_and_resumes_after_a_drop(live_server):
 def server(studio, monkeypatch):
     """This test's own API server in a thread, with short heartbeats and polls."""
     configure(monkeypatch, events_heartbeat_seconds="0.3", events_poll_seconds="0.05")
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
+    app = rest_app()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -11,26 +11,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
+from api import install_error_handlers
 from api.body_limit import BodyLimit
+from tests.api.rest import rest_app
 
 DEEP_ARRAY = b"[" * 100_000 + b"]" * 100_000
 DEEP_OBJECT = b'{"a":' * 5_000 + b"1" + b"}" * 5_000
 
 
-def _api() -> FastAPI:
-    """The REST API as app.py wires it, without the Gradio studio."""
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    return app
-
-
 @pytest.fixture
 def client(studio):
     with TestClient(
-        _api(), base_url="http://testserver/api/v1", raise_server_exceptions=False
+        rest_app(), base_url="http://testserver/api/v1", raise_server_exceptions=False
     ) as c:
         yield c
 
@@ -175,7 +167,7 @@ def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read_in_full(stud
         "client": ("127.0.0.1", 1234),
         "server": ("testserver", 80),
     }
-    asyncio.run(_api()(scope, receive, send))
+    asyncio.run(rest_app()(scope, receive, send))
     start = next(m for m in messages if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     assert start["status"] == 413

@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
 from billing.payments_model import Payment
 from studio.models import Job, User
+from tests.api.rest import rest_client
 from tests.conftest import configure
 from tests.factories import assert_ledger_consistent
 from tests.stripe_fakes import FakeStripe, stripe_settings
@@ -22,11 +20,7 @@ JOB = {"prompt": "a red fox in the snow", "width": 512, "height": 512, "steps": 
 def client(request, studio, monkeypatch):
     if request.param == "postgres":
         configure(monkeypatch, database_url=request.getfixturevalue("postgres_url"))
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    with TestClient(app, base_url="http://testserver/api/v1") as c:
+    with rest_client() as c:
         yield c
 
 

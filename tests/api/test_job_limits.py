@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
 from studio.models import Job
+from tests.api.rest import rest_app
 from tests.conftest import configure
 from tests.factories import IMAGE_JOB
 from worker import jobs
-
-
-def _api() -> FastAPI:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    return app
 
 
 @pytest.fixture
 def client(studio, monkeypatch):
     configure(monkeypatch, max_pending_per_user="3")
     monkeypatch.setattr(jobs, "enqueue", lambda job_id: None)  # no worker: jobs stay pending
-    with TestClient(_api(), base_url="http://testserver/api/v1") as c:
+    with TestClient(rest_app(), base_url="http://testserver/api/v1") as c:
         yield c
 
 

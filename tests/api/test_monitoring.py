@@ -8,31 +8,21 @@ import logging
 import re
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
 from api.routes.system import metrics_router
 from studio.logs import JsonFormatter, RequestIdFilter
 from studio.models import COMPLETED
+from tests.api.rest import rest_app
 from tests.conftest import ROOT, configure
 from tests.factories import IMAGE_JOB, wait_for
 from worker.consumer import Worker
 
 
-def _app() -> FastAPI:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    app.include_router(metrics_router)
-    install_middleware(app)
-    return app
-
-
 @pytest.fixture
 def client(studio, monkeypatch):
     configure(monkeypatch, metrics_token="scrape-me")
-    with TestClient(_app(), client=("203.0.113.9", 40000)) as c:
+    with TestClient(rest_app(metrics_router), client=("203.0.113.9", 40000)) as c:
         yield c
 
 

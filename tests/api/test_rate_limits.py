@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
+from tests.api.rest import rest_app
 from tests.conftest import configure
 
 PASSWORD = "s3cret-password"
@@ -17,15 +17,7 @@ JOB = {"prompt": "a lighthouse"}
 
 def _client(monkeypatch, address: str = "198.51.100.1", **limits: str) -> TestClient:
     configure(monkeypatch, **limits)
-    return _on(_api(), address)
-
-
-def _api() -> FastAPI:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    return app
+    return _on(rest_app(), address)
 
 
 def _on(app: FastAPI, address: str) -> TestClient:
@@ -129,7 +121,7 @@ def test_eleven_wrong_passwords_throttle_the_account_until_the_window_ends(
 
 def test_throttling_says_the_same_whether_or_not_the_account_exists(studio, monkeypatch):
     configure(monkeypatch, login_failures="2/15minutes")
-    app = _api()
+    app = rest_app()
     messages = []
     for n, email in enumerate(("real@example.com", "ghost@example.com")):
         with _on(app, f"198.51.100.{10 + n}") as client:
@@ -152,7 +144,7 @@ def test_failures_from_one_address_throttle_it_across_accounts(studio, monkeypat
             assert client.post("/auth/login", json=body).status_code == 401
         right = {"email": "someone@example.com", "password": PASSWORD}
         _assert_429(client.post("/auth/login", json=right))
-    with _on(_api(), "198.51.100.99") as elsewhere:  # the account itself is not locked
+    with _on(rest_app(), "198.51.100.99") as elsewhere:  # the account itself is not locked
         assert elsewhere.post("/auth/login", json=right).status_code == 200
 
 
@@ -172,5 +164,5 @@ def test_signups_per_address_per_day(studio, monkeypatch):
             headers={"x-forwarded-for": "203.0.113.9"},
         )
         assert spoofed.status_code == 429
-    with _on(_api(), "198.51.100.2") as neighbour:  # another address has its own count
+    with _on(rest_app(), "198.51.100.2") as neighbour:  # another address has its own count
         _register(neighbour, "farm-5@example.com")

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
+from tests.api.rest import rest_client
 
 PASSWORD = "s3cret-password"
 
 
 @pytest.fixture
 def client(studio):
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    with TestClient(app, base_url="http://testserver/api/v1") as c:
+    with rest_client() as c:
         yield c
 
 

@@ -5,22 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from api import build_router, install_error_handlers, install_middleware
 from studio.models import Job
+from tests.api.rest import rest_client
 from tests.conftest import configure
 from tests.webhook_receiver import Receiver
 from worker.webhook_signature import verify
-
-
-def _client() -> TestClient:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    return TestClient(app, base_url="http://testserver/api/v1")
 
 
 def _account(client) -> dict:
@@ -29,7 +19,7 @@ def _account(client) -> dict:
 
 
 def test_loopback_targets_are_refused_by_default_and_nothing_is_charged(studio):
-    with _client() as client:
+    with rest_client() as client:
         headers = _account(client)
         r = client.post("/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=headers)
         assert r.status_code == 422 and r.json()["error"]["field"] == "url"
@@ -50,7 +40,7 @@ def receiver():
 
 def test_register_send_a_test_event_read_the_log_delete(studio, monkeypatch, receiver):
     configure(monkeypatch, webhook_allow_private="true")
-    with _client() as client:
+    with rest_client() as client:
         headers = _account(client)
         r = client.post(
             "/webhooks", json={"url": receiver.url, "events": ["job.completed"]}, headers=headers

@@ -9,9 +9,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
+from tests.api.rest import rest_client
 from tests.conftest import configure
 
 PASSWORD = "verify-password"
@@ -53,16 +52,6 @@ def inbox():
     server.server_close()
 
 
-def _api() -> TestClient:
-    from api import build_router, install_error_handlers, install_middleware
-
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_router())
-    install_middleware(app)
-    return TestClient(app, base_url="http://testserver/api/v1")
-
-
 def _link(message: str) -> str:
     body = message.replace("=\r\n", "").replace("=3D", "=")
     return re.search(r"/api/v1/auth/verify\?token=([\w-]+)", body).group(1)
@@ -71,7 +60,7 @@ def _link(message: str) -> str:
 def test_credits_arrive_with_the_emailed_link_once(studio, monkeypatch, inbox):
     smtp_url, messages = inbox
     configure(monkeypatch, require_email_verification="true", smtp_url=smtp_url)
-    api = _api()
+    api = rest_client()
     registered = api.post("/auth/register", json={"email": "new@example.com", "password": PASSWORD})
     assert registered.status_code == 201
     assert registered.json()["user"]["credits"] == 0
@@ -94,7 +83,7 @@ def test_an_expired_link_is_refused_and_a_new_one_can_be_sent(studio, monkeypatc
 
     smtp_url, messages = inbox
     configure(monkeypatch, require_email_verification="true", smtp_url=smtp_url)
-    api = _api()
+    api = rest_client()
     registered = api.post("/auth/register", json={"email": "old@example.com", "password": PASSWORD})
     auth = {"authorization": f"Bearer {registered.json()['token']}"}
     EmailVerification.update(sent_at=utcnow() - timedelta(days=4)).execute()
@@ -107,7 +96,7 @@ def test_an_expired_link_is_refused_and_a_new_one_can_be_sent(studio, monkeypatc
 def test_without_the_setting_credits_come_at_once_and_no_mail_is_sent(studio, monkeypatch, inbox):
     smtp_url, messages = inbox
     configure(monkeypatch, smtp_url=smtp_url)
-    registered = _api().post(
+    registered = rest_client().post(
         "/auth/register", json={"email": "a@example.com", "password": PASSWORD}
     )
     assert registered.json()["user"]["credits"] == 50 and messages == []
