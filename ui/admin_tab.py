@@ -4,6 +4,7 @@ see figures; everyone else gets a one-line "admins only"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -45,11 +46,12 @@ def admin_figures(token: str) -> dict[str, Any]:
     }
 
 
-def admin_tab(token: gr.BrowserState) -> None:
-    """Build the Admin tab's contents inside the current gr.Tab."""
+def admin_tab(token: gr.BrowserState) -> tuple[Callable, list, list]:
+    """Build the Admin tab's contents inside the current gr.Tab; returns (fn, inputs,
+    outputs) that load its figures (the studio runs them when the tab opens)."""
     gr.Markdown("Operators only: queues, job times, failures, credits and workers (UTC).")
     refresh = gr.Button("Refresh", variant="primary")
-    summary = gr.Markdown("Press Refresh (admins only).")
+    summary = gr.Markdown("Loading…")
     with gr.Row():
         jobs_by_feature = gr.BarPlot(
             x="hour", y="jobs", color="feature", title="Jobs per hour by feature", x_bin=None
@@ -83,19 +85,12 @@ def admin_tab(token: gr.BrowserState) -> None:
             figures["workers"],
         )
 
+    outputs = [summary, jobs_by_feature, jobs_by_status, times, depth, credits, failures, workers]
     refresh.click(
         load,
         inputs=[token],
-        outputs=[
-            summary,
-            jobs_by_feature,
-            jobs_by_status,
-            times,
-            depth,
-            credits,
-            failures,
-            workers,
-        ],
+        outputs=outputs,
         api_name="admin_stats",
         api_visibility="private",
     )
+    return load, [token], outputs

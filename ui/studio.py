@@ -103,7 +103,8 @@ def build_studio() -> gr.Blocks:
             with gr.Tab("API keys", id="api_keys"):
                 api_keys_tab(token)
             with gr.Tab("Admin", id="admin", visible=False) as admin:  # shown to admins
-                admin_tab(token)
+                refresh_admin = admin_tab(token)
+            admin.select(*refresh_admin, api_name="ui_admin_tab", api_visibility="private")
             history.select(*refresh_history, api_name="ui_history_tab", api_visibility="private")
         register_endpoints()
         register_payment_endpoints()
