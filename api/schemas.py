@@ -99,6 +99,10 @@ class SigningSecret(BaseModel):
     secret: str = Field(description="Signs deliveries to the webhookUrl given with a job")
 
 
+class VerificationSent(BaseModel):
+    sent: bool = Field(description="Whether the email went out (false without STUDIO_SMTP_URL)")
+
+
 class JobAccepted(BaseModel):
     id: str
     status: str = Field(examples=["pending"])

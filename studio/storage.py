@@ -129,7 +129,13 @@ class S3Storage:
             region=options.get("region"),
         )
         if not self.client.bucket_exists(self.bucket):
-            self.client.make_bucket(self.bucket)
+            from minio.error import S3Error
+
+            try:
+                self.client.make_bucket(self.bucket)
+            except S3Error as exc:  # another process starting at the same moment made it
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.client.put_object(

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.deps import CallerAddress, CurrentToken, CurrentUser
 from api.presenters import user_view
-from api.schemas import LoggedOut, Session, errors
+from api.schemas import LoggedOut, Session, VerificationSent, errors
 from billing.ledger import balance
 from billing.signup import register as register_account
 from billing.verification import awaiting_verification, send_verification, verify
@@ -45,7 +45,10 @@ def login(body: Credentials, address: CallerAddress) -> dict:
     return {"token": issue_token(user), "user": user_view(user)}
 
 
-@router.get("/verify", response_class=HTMLResponse, responses=errors(422))
+PAGE = {"description": "A page saying the address is confirmed", "content": {"text/html": {}}}
+
+
+@router.get("/verify", responses={200: PAGE, **errors(422, 429)})
 def verify_email(token: str = Query("", max_length=200)) -> HTMLResponse:
     """The link in the verification email: confirms the address, adds the signup credits."""
     user = verify(token)
@@ -56,7 +59,12 @@ def verify_email(token: str = Query("", max_length=200)) -> HTMLResponse:
     )
 
 
-@router.post("/verification", status_code=202)
+@router.post(
+    "/verification",
+    status_code=202,
+    response_model=VerificationSent,
+    responses=errors(401, 403, 409, 429),
+)
 def resend_verification(user: CurrentUser) -> dict:
     """Send the verification email again (409 when the account is already verified)."""
     if not awaiting_verification(user):
