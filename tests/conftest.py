@@ -173,6 +173,8 @@ def start_server(
         "STUDIO_DEVICE": "cpu",
         "STUDIO_PORT": str(port),
         "STUDIO_LOG_LEVEL": "WARNING",
+        # Open gradio_client heartbeats would hold a stop for the full production grace.
+        "STUDIO_SHUTDOWN_GRACE_SECONDS": "1",
         # Each server its own Gradio cache, so a test can see what reached it.
         "GRADIO_TEMP_DIR": str(data_dir.parent / "gradio"),
     }
@@ -231,6 +233,16 @@ def stub_server(tmp_path_factory, models_dir):
     proc, base = start_server(root / "data", models_dir, command=("-m", "tests.stub_runs"))
     yield base
     stop_server(proc, root / "data")
+
+
+@pytest.fixture(scope="module")
+def stub_gradio(stub_server):
+    """A gradio_client on the stub server: the Gradio edge's route tests (tests/ui)."""
+    from gradio_client import Client
+
+    client = Client(stub_server + "/", verbose=False)
+    yield client
+    client.close()
 
 
 @pytest.fixture
