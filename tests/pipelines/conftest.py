@@ -51,11 +51,14 @@ def isolated_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models directory holding the tiny model, built once per session."""
+def tiny_models_dir(models_dir: Path) -> Path:
+    """The session's models directory (tests/conftest.py) with the tiny model built in it.
+
+    The same folder the worker tests and the live servers use, so the tiny models (SDXL,
+    depth, ControlNet) are built once per run, not once per folder.
+    """
     from pipelines.sdxl.weights import ensure_tiny
 
-    models_dir = tmp_path_factory.mktemp("tiny-models")
     start = time.perf_counter()
     ensure_tiny(models_dir)
     logging.getLogger(__name__).info("tiny model built in %.1f s", time.perf_counter() - start)
