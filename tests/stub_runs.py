@@ -10,7 +10,8 @@ email picks what the stub does, so a test against a server in another process ca
 - anything else: completes at once.
 
 `python -m tests.stub_runs` serves the studio (as `python app.py` does) with every feature
-stubbed; tests/conftest.py starts it as the `stub_server` fixture.
+stubbed; tests/conftest.py starts it as the `stub_server` fixture. `python -m tests.stub_runs
+worker` is `python -m worker` with every feature stubbed.
 """
 
 from __future__ import annotations
@@ -114,7 +115,14 @@ def stub_every_feature() -> None:
 
 
 if __name__ == "__main__":
-    import app
+    import sys
 
     stub_every_feature()
-    app.main()
+    if sys.argv[1:] == ["worker"]:
+        from worker.consumer import run_standalone
+
+        run_standalone(1)
+    else:
+        import app
+
+        app.main()
