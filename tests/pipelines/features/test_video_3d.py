@@ -126,7 +126,7 @@ def test_without_gl_or_depth_weights_the_fallbacks_still_make_the_video(tmp_path
     ctx = RecordingContext(work_dir=work, models_dir=tmp_path / "empty", model_preset="auto")
     inputs = FEATURE.validate(SEED_REQUEST | {"duration": 15, "cameraMovement": "pan"})
     result = render_video_3d(
-        inputs, ctx, size=(320, 180), fps=24, keyframes=_premade(tmp_path), prefer_gl=False
+        inputs, ctx, size=(160, 90), fps=24, keyframes=_premade(tmp_path), prefer_gl=False
     )
     assert result.metrics["renderer"] == "numpy-forward-warp"
     assert result.metrics["depthSource"] == "procedural"
