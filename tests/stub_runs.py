@@ -21,6 +21,7 @@ import logging
 import shutil
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,6 @@ _VIDEO: list[Path] = []  # one small MP4 per process, copied into every video jo
 
 def stub_email(mode: str = "") -> str:
     """A fresh email whose owner's stub jobs behave as `mode` (HOLD, FAIL or "": complete)."""
-    import uuid
-
     return f"{mode or 'stub'}-{uuid.uuid4().hex[:8]}@example.com"
 
 

@@ -131,7 +131,6 @@ def _start_standalone_stub_worker(settings, lease: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tests.stub_runs", "worker"], cwd=ROOT, env=env)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("max_attempts", "expected"), [(1, FAILED), (2, COMPLETED)])
 def test_killed_worker_is_reaped(studio, monkeypatch, fast_features, max_attempts, expected):
     """`python -m worker` dies mid-job: the reaper fails+refunds it, or retries it once."""
