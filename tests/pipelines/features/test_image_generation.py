@@ -118,7 +118,7 @@ def test_reference_image_strength_controls_closeness(ctx, make_inputs, tmp_path)
     path, reference = _reference_png(tmp_path)
     outputs = {}
     for strength in (0.0, 0.25, 0.5, 1.0):
-        inputs = make_inputs(steps=8, seed=2) | {"reference_image": path, "strength": strength}
+        inputs = make_inputs(steps=4, seed=2) | {"reference_image": path, "strength": strength}
         result = run(inputs, ctx)
         outputs[strength] = _pixels(result.outputs[0].path)
         assert _recipe(result.outputs[0].path)["reference"] is True
