@@ -235,9 +235,12 @@ def stub_server(tmp_path_factory, models_dir):
     stop_server(proc, root / "data")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stub_gradio(stub_server):
-    """A gradio_client on the stub server: the Gradio edge's route tests (tests/ui)."""
+    """A gradio_client on the stub server: the Gradio edge's route tests (tests/ui).
+
+    One for the run: closing a client waits a second for its heartbeat thread.
+    """
     from gradio_client import Client
 
     client = Client(stub_server + "/", verbose=False)
