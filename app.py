@@ -72,6 +72,7 @@ def main() -> None:
         port=settings.port,
         log_level="warning",
         server_header=False,  # no banner naming the server
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

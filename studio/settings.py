@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     device: str = "auto"
     log_level: str = "INFO"
     log_format: str = "text"  # "json": one JSON object per line (access and job logs)
+    # On SIGTERM, how long open connections may finish before they are cut: an open studio tab
+    # (Gradio's heartbeat stream) never ends by itself, so without a limit a stop waits forever.
+    shutdown_grace_seconds: int = 10
 
     # An OpenAI-compatible chat server that writes lesson scripts from a topic (optional).
     text_model_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama)

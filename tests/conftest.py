@@ -161,8 +161,13 @@ def s3_url(tmp_path_factory):
     proc.wait(10)
 
 
-def start_server(data_dir: Path, models_dir: Path, extra_env: dict | None = None):
-    """`python app.py` in a subprocess on a free port; returns (process, base URL)."""
+def start_server(
+    data_dir: Path,
+    models_dir: Path,
+    extra_env: dict | None = None,
+    command: tuple[str, ...] = ("app.py",),
+):
+    """`python app.py` (or `command`) in a subprocess on a free port; returns (process, URL)."""
     port = free_port()
     env = os.environ | {
         "STUDIO_DATA_DIR": str(data_dir),
@@ -171,12 +176,14 @@ def start_server(data_dir: Path, models_dir: Path, extra_env: dict | None = None
         "STUDIO_DEVICE": "cpu",
         "STUDIO_PORT": str(port),
         "STUDIO_LOG_LEVEL": "WARNING",
+        # Open gradio_client heartbeats would hold a stop for the full production grace.
+        "STUDIO_SHUTDOWN_GRACE_SECONDS": "1",
         # Each server its own Gradio cache, so a test can see what reached it.
         "GRADIO_TEMP_DIR": str(data_dir.parent / "gradio"),
     }
     env |= extra_env or {}
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115 — closed with the process
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -200,15 +207,55 @@ def start_server(data_dir: Path, models_dir: Path, extra_env: dict | None = None
 LIVE_ROOT: dict[str, Path] = {}  # base URL → the folder holding its data/ and gradio/
 
 
+def stop_server(proc: subprocess.Popen, data_dir: Path) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(data_dir / "files", ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, models_dir):
     """A real studio server (embedded worker, SQLite) for REST and gradio_client tests."""
     root = tmp_path_factory.mktemp("live")
     proc, base = start_server(root / "data", models_dir)
     yield base
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    shutil.rmtree(root / "data" / "files", ignore_errors=True)
+    stop_server(proc, root / "data")
+
+
+@pytest.fixture(scope="session")
+def stub_server(tmp_path_factory, models_dir):
+    """The same studio with every feature's run function stubbed (tests/stub_runs.py).
+
+    For the tests of a route (validation, credits, cancel, failure, history, files): the
+    real pipelines run end to end once per edge on `live_server`.
+    """
+    root = tmp_path_factory.mktemp("stub")
+    proc, base = start_server(root / "data", models_dir, command=("-m", "tests.stub_runs"))
+    yield base
+    stop_server(proc, root / "data")
+
+
+@pytest.fixture(scope="session")
+def stub_gradio(stub_server):
+    """A gradio_client on the stub server: the Gradio edge's route tests (tests/ui).
+
+    One for the run: closing a client waits a second for its heartbeat thread.
+    """
+    from gradio_client import Client
+
+    client = Client(stub_server + "/", verbose=False)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def fast_features(monkeypatch):
+    """Every feature's run function stubbed in this process, for this test (tests/stub_runs.py)."""
+    from pipelines.registry import FEATURES
+    from tests.stub_runs import stubbed
+
+    for feature_id, feature in list(FEATURES.items()):
+        monkeypatch.setitem(FEATURES, feature_id, stubbed(feature))

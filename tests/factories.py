@@ -12,9 +12,10 @@ from studio.models import FINAL_STATES, Job, User
 IMAGE_JOB = {"prompt": "a red fox in the snow", "width": 512, "height": 512, "steps": 2}
 
 
-def new_user(credits: int | None = None) -> User:
+def new_user(credits: int | None = None, email: str = "") -> User:
     """A registered user (50 credits), optionally drained down to `credits`."""
-    user = register(f"user-{uuid.uuid4().hex[:10]}@example.com", "correct horse battery")
+    email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+    user = register(email, "correct horse battery")
     if credits is not None and credits < user.credits:
         from billing.ledger import debit
 

@@ -27,8 +27,15 @@ def client(live_server):
         yield c
 
 
-def _headers(client) -> dict:
-    email = f"influencer-{uuid.uuid4().hex[:8]}@example.com"
+@pytest.fixture
+def stub_client(stub_server):
+    """The same routes with stub pipelines (tests/stub_runs.py): the set itself runs once above."""
+    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
+        yield c
+
+
+def _headers(client, email: str = "") -> dict:
+    email = email or f"influencer-{uuid.uuid4().hex[:8]}@example.com"
     r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
     assert r.status_code == 201, r.text
     return {"authorization": f"Bearer {r.json()['token']}"}
@@ -48,8 +55,11 @@ def _wait(client, headers, job_id, until=("completed", "failed", "cancelled"), t
     raise AssertionError(f"job {job_id} did not reach {until}")
 
 
-def test_the_seeds_request_is_accepted_for_5_credits_and_a_cancel_refunds_once(client):
-    headers = _headers(client)
+def test_the_seeds_request_is_accepted_for_5_credits_and_a_cancel_refunds_once(stub_client):
+    from tests.stub_runs import HOLD, stub_email
+
+    client = stub_client
+    headers = _headers(client, stub_email(HOLD))
     r = client.post("/jobs/influencer-creation", json=SEED_REQUEST, headers=headers)
     assert r.status_code == 202, r.text
     assert r.json()["creditsCharged"] == 5 and _credits(client, headers) == 45
@@ -84,7 +94,8 @@ def test_a_set_with_a_reference_face_over_multipart(client):
     assert _credits(client, headers) == 45
 
 
-def test_bad_inputs_are_422_and_charge_nothing(client):
+def test_bad_inputs_are_422_and_charge_nothing(stub_client):
+    client = stub_client
     headers = _headers(client)
     for change, field in (
         ({"poses": 11}, "poses"),
@@ -101,13 +112,17 @@ def test_bad_inputs_are_422_and_charge_nothing(client):
     assert client.get("/jobs", headers=headers).json()["total"] == 0
 
 
-def test_a_reference_photo_without_a_face_fails_and_refunds(client):
-    headers = _headers(client)
+def test_a_set_that_fails_refunds(stub_client):
+    """A failing set (a reference photo without a face, say) says why and refunds the 5."""
+    from tests.stub_runs import FAIL, FAILURE, stub_email
+
+    client = stub_client
+    headers = _headers(client, stub_email(FAIL))
     coffee = skimage_photo("coffee.png").read_bytes()
     form = {k: str(v) for k, v in (SEED_REQUEST | {"poses": 1}).items()}
     files = {"referenceFace": ("coffee.png", coffee, "image/png")}
     r = client.post("/jobs/influencer-creation", data=form, files=files, headers=headers)
     assert r.status_code == 202, r.text
     job = _wait(client, headers, r.json()["id"])
-    assert job["status"] == "failed" and "referenceFace" in job["error"]
+    assert job["status"] == "failed" and FAILURE in job["error"]
     assert _credits(client, headers) == 50

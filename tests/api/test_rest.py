@@ -18,8 +18,15 @@ def client(live_server):
         yield c
 
 
-def _register(client) -> tuple[str, dict]:
-    email = f"Rest-{uuid.uuid4().hex[:8]}@Example.com "
+@pytest.fixture
+def stub_client(stub_server):
+    """The same routes with stub pipelines: for what the route does, not what a pipeline makes."""
+    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
+        yield c
+
+
+def _register(client, email: str = "") -> tuple[str, dict]:
+    email = email or f"Rest-{uuid.uuid4().hex[:8]}@Example.com "
     r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
     assert r.status_code == 201, r.text
     body = r.json()
@@ -118,7 +125,8 @@ def test_image_job_end_to_end(client):
     assert history[0]["jobId"] == job["id"]
 
 
-def test_reference_image_goes_as_multipart(client):
+def test_reference_image_goes_as_multipart(stub_client):
+    client = stub_client
     _, headers = _register(client)
     reference = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 40, 40)).save(reference, format="JPEG")
@@ -190,23 +198,37 @@ def test_cloth_swap_over_multipart(client, tmp_path):
     assert result.size == Image.open(io.BytesIO(person)).size
     assert client.get("/users/credits", headers=headers).json()["credits"] == 47
 
-    # No person in the photo: the job fails saying so, and the 3 credits come back.
-    coffee = skimage_photo("coffee.png").read_bytes()
-    files["person"] = ("coffee.png", coffee, "image/png")
+
+def test_a_failed_cloth_swap_refunds_and_a_missing_upload_is_422(stub_client, tmp_path):
+    from tests.samples import draw_tshirt, skimage_photo
+    from tests.stub_runs import FAIL, FAILURE, stub_email
+
+    client = stub_client
+    _, headers = _register(client, stub_email(FAIL))
+    person = skimage_photo("astronaut.png").read_bytes()
+    cloth = draw_tshirt(tmp_path / "tshirt.png").read_bytes()
+    files = {"person": ("me.png", person, "image/png"), "cloth": ("tee.png", cloth, "image/png")}
+    form = {"category": "casual", "preserveFace": "true"}
+    # The pipeline fails (a photo without a person, say): the job says why, the 3 credits return.
     r = client.post("/jobs/cloth-swap", files=files, data=form, headers=headers)
+    assert r.status_code == 202, r.text
     job = _wait(client, headers, r.json()["id"])
-    assert job["status"] == "failed" and "person" in job["error"].lower()
-    assert client.get("/users/credits", headers=headers).json()["credits"] == 47
+    assert job["status"] == "failed" and FAILURE in job["error"]
+    assert client.get("/users/credits", headers=headers).json()["credits"] == 50
 
     # A missing upload is a 422 naming it, and charges nothing.
     r = client.post(
         "/jobs/cloth-swap", files={"person": files["person"]}, data=form, headers=headers
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "cloth"
+    assert client.get("/jobs", headers=headers).json()["total"] == 1
 
 
-def test_other_users_job_is_404_and_cancel_refunds(client):
-    _, alice = _register(client)
+def test_other_users_job_is_404_and_cancel_refunds(stub_client):
+    from tests.stub_runs import HOLD, stub_email
+
+    client = stub_client
+    _, alice = _register(client, stub_email(HOLD))  # her job runs until she cancels it
     _, bob = _register(client)
     body = {"prompt": "slow one", "width": 512, "height": 512, "steps": 100}
     job_id = client.post("/jobs/image-generation", json=body, headers=alice).json()["id"]

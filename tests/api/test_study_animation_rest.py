@@ -22,6 +22,13 @@ def client(live_server):
         yield c
 
 
+@pytest.fixture
+def stub_client(stub_server):
+    """The same routes with stub pipelines (tests/stub_runs.py): the lesson itself runs once."""
+    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
+        yield c
+
+
 def test_a_30_s_lesson_over_rest(client):
     from pipelines.media.ffmpeg import probe
 
@@ -56,9 +63,12 @@ def test_a_30_s_lesson_over_rest(client):
     assert info.duration == pytest.approx(30.0, abs=0.5)
 
 
-def test_the_seed_request_is_accepted(client):
+def test_the_seed_request_is_accepted(stub_client):
     """The seed's exact body: 202 and 5 credits; cancelling it refunds them."""
-    _, headers = _register(client)
+    from tests.stub_runs import HOLD, stub_email
+
+    client = stub_client
+    _, headers = _register(client, stub_email(HOLD))
     body = {
         "topic": "Photosynthesis",
         "script": "Plants convert sunlight into energy through photosynthesis. "
@@ -83,7 +93,8 @@ def test_the_seed_request_is_accepted(client):
         ({"topic": "Tides", "script": "The sea rises and falls twice a day. " * 14}, "cut about"),
     ],
 )
-def test_refused_before_any_credit_is_taken(client, body, says):
+def test_refused_before_any_credit_is_taken(stub_client, body, says):
+    client = stub_client
     _, headers = _register(client)
     r = client.post("/jobs/study-animation", json={**body, "duration": 30}, headers=headers)
     assert r.status_code == 422

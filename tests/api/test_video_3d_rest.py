@@ -25,8 +25,15 @@ def client(live_server):
         yield c
 
 
-def _register(client) -> dict:
-    email = f"video3d-{uuid.uuid4().hex[:8]}@example.com"
+@pytest.fixture
+def stub_client(stub_server):
+    """The same routes with stub pipelines (tests/stub_runs.py): the video itself runs once."""
+    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
+        yield c
+
+
+def _register(client, email: str = "") -> dict:
+    email = email or f"video3d-{uuid.uuid4().hex[:8]}@example.com"
     r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
     assert r.status_code == 201, r.text
     return {"authorization": f"Bearer {r.json()['token']}"}
@@ -46,8 +53,11 @@ def _wait(client, headers, job_id, timeout=900) -> dict:
     raise AssertionError(f"job {job_id} did not finish")
 
 
-def test_the_seed_request_is_202_for_8_credits_and_a_cancel_refunds(client):
-    headers = _register(client)
+def test_the_seed_request_is_202_for_8_credits_and_a_cancel_refunds(stub_client):
+    from tests.stub_runs import HOLD, stub_email
+
+    client = stub_client
+    headers = _register(client, stub_email(HOLD))
     r = client.post("/jobs/3d-video", json=SEED_REQUEST, headers=headers)
     assert r.status_code == 202, r.text
     assert r.json()["creditsCharged"] == 8
@@ -59,7 +69,8 @@ def test_the_seed_request_is_202_for_8_credits_and_a_cancel_refunds(client):
 
 
 @pytest.mark.parametrize(("field", "value"), [("duration", 45), ("fps", 60), ("style", "anime")])
-def test_a_value_outside_the_choices_is_422_and_charges_nothing(client, field, value):
+def test_a_value_outside_the_choices_is_422_and_charges_nothing(stub_client, field, value):
+    client = stub_client
     headers = _register(client)
     r = client.post("/jobs/3d-video", json=SEED_REQUEST | {field: value}, headers=headers)
     assert r.status_code == 422

@@ -66,8 +66,9 @@ def _cached_files(cache: Path) -> set[Path]:
 
 
 @pytest.fixture(scope="module")
-def server(live_server):
-    return live_server
+def server(stub_server):
+    """The stub server (tests/stub_runs.py): what is probed here is Gradio's file handling."""
+    return stub_server
 
 
 @pytest.fixture(scope="module")

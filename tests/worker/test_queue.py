@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 from billing.ledger import balance
-from studio.models import COMPLETED, FAILED, PENDING, PROCESSING, Job, utcnow
+from studio.models import COMPLETED, FAILED, PENDING, PROCESSING, Job, User, utcnow
 from studio.storage import get_storage
 from tests.conftest import ROOT, configure
 from tests.factories import IMAGE_JOB, assert_ledger_consistent, new_user, wait_for
+from tests.stub_runs import HOLD, stub_email
 from worker import jobs
 from worker.consumer import Worker
 from worker.leases import reap_expired, sweep_lost
@@ -75,9 +76,9 @@ def test_redis_postgres_s3_run_the_same_job(studio, monkeypatch, postgres_url, r
     assert_ledger_consistent(user)
 
 
-def test_cancel_while_processing_stops_and_refunds(studio, running_worker):
-    user = new_user()
-    job = jobs.submit(user, "image_generation", IMAGE_JOB | {"steps": 60})
+def test_cancel_while_processing_stops_and_refunds(studio, fast_features, running_worker):
+    user = new_user(email=stub_email(HOLD))  # its stub job runs until it is cancelled
+    job = jobs.submit(user, "image_generation", IMAGE_JOB)
     wait_for(job.id, states=(PROCESSING,))
     while Job.get_by_id(job.id).progress < 10:
         time.sleep(0.05)
@@ -105,7 +106,7 @@ def test_a_crashing_run_fails_and_refunds(studio, running_worker, monkeypatch):
     assert_ledger_consistent(user)
 
 
-def test_sweeper_requeues_a_lost_message(studio, monkeypatch, running_worker):
+def test_sweeper_requeues_a_lost_message(studio, monkeypatch, fast_features, running_worker):
     original = jobs.enqueue
     monkeypatch.setattr(jobs, "enqueue", lambda job_id: None)  # the message is lost
     user = new_user()
@@ -118,7 +119,8 @@ def test_sweeper_requeues_a_lost_message(studio, monkeypatch, running_worker):
     assert wait_for(job.id, timeout=120).status == COMPLETED
 
 
-def _start_standalone_worker(settings, lease: str) -> subprocess.Popen:
+def _start_standalone_stub_worker(settings, lease: str) -> subprocess.Popen:
+    """`python -m worker` with stub pipelines (tests/stub_runs.py)."""
     env = os.environ | {
         "STUDIO_DATA_DIR": str(settings.data_dir),
         "STUDIO_MODELS_DIR": str(settings.resolved_models_dir),
@@ -126,17 +128,16 @@ def _start_standalone_worker(settings, lease: str) -> subprocess.Popen:
         "STUDIO_DEVICE": "cpu",
         "STUDIO_LEASE_SECONDS": lease,
     }
-    return subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=env)
+    return subprocess.Popen([sys.executable, "-m", "tests.stub_runs", "worker"], cwd=ROOT, env=env)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("max_attempts", "expected"), [(1, FAILED), (2, COMPLETED)])
-def test_killed_worker_is_reaped(studio, monkeypatch, max_attempts, expected):
+def test_killed_worker_is_reaped(studio, monkeypatch, fast_features, max_attempts, expected):
     """`python -m worker` dies mid-job: the reaper fails+refunds it, or retries it once."""
-    user = new_user()
-    proc = _start_standalone_worker(studio, lease="1.5")
+    user = new_user(email=stub_email(HOLD))  # the job runs until the worker is killed
+    proc = _start_standalone_stub_worker(studio, lease="1.5")
     try:
-        job = jobs.submit(user, "image_generation", IMAGE_JOB | {"steps": 100})
+        job = jobs.submit(user, "image_generation", IMAGE_JOB)
         wait_for(job.id, timeout=120, states=(PROCESSING,))
         while Job.get_by_id(job.id).progress < 3:
             time.sleep(0.05)
@@ -151,9 +152,7 @@ def test_killed_worker_is_reaped(studio, monkeypatch, max_attempts, expected):
     assert reap_expired() == 1
     assert reap_expired() == 0  # exactly once
     if expected == COMPLETED:
-        Job.update(params=Job.get_by_id(job.id).params | {"steps": 2}).where(
-            Job.id == job.id
-        ).execute()
+        User.update(email=stub_email()).where(User.id == user.id).execute()  # now it completes
         worker = Worker()
         worker.start()
         try:

@@ -41,13 +41,13 @@ def test_style_library_is_data_with_the_seed_styles():
 
 
 def test_style_reaches_the_png(ctx, make_inputs):
-    result = run(make_inputs(style="anime"), ctx)
+    result = run(make_inputs(small=True, steps=1, style="anime"), ctx)
     recipe = _recipe(result.outputs[0].path)
     assert recipe["fullPrompt"] == load_styles()["anime"].apply("a photo of a cat")[0]
 
 
 def test_four_images_are_distinct_with_four_seeds(ctx, make_inputs):
-    result = run(make_inputs(num_images=4, seed=100), ctx)
+    result = run(make_inputs(small=True, steps=1, num_images=4, seed=100), ctx)
     assert result.metrics["seeds"] == [100, 101, 102, 103]
     images = [_pixels(o.path) for o in result.outputs]
     assert len(images) == 4
@@ -58,7 +58,9 @@ def test_four_images_are_distinct_with_four_seeds(ctx, make_inputs):
 
 
 def test_png_recipe_reproduces_the_image_exactly(ctx, make_inputs, tmp_path):
-    first = run(make_inputs(num_images=2, seed=None, style="cinematic", scheduler="euler-a"), ctx)
+    first = run(
+        make_inputs(steps=1, num_images=2, seed=None, style="cinematic", scheduler="euler-a"), ctx
+    )
     second_image = first.outputs[1].path
     recipe = _recipe(second_image)
     saved = tmp_path / "kept.png"
@@ -84,12 +86,12 @@ def test_png_recipe_reproduces_the_image_exactly(ctx, make_inputs, tmp_path):
 
 
 def test_sampler_and_guidance_change_the_image_and_are_recorded(ctx, make_inputs):
-    base = run(make_inputs(seed=9), ctx).outputs[0].path
+    base = run(make_inputs(small=True, seed=9), ctx).outputs[0].path
     base_pixels = _pixels(base)
-    dpm = run(make_inputs(seed=9, scheduler="dpm++-2m-karras"), ctx).outputs[0].path
+    dpm = run(make_inputs(small=True, seed=9, scheduler="dpm++-2m-karras"), ctx).outputs[0].path
     assert _recipe(dpm)["sampler"] == load_samplers()["dpm++-2m-karras"].a1111
     assert np.abs(_pixels(dpm) - base_pixels).mean() > 0.5
-    strong = run(make_inputs(seed=9, guidance=12.5), ctx).outputs[0].path
+    strong = run(make_inputs(small=True, seed=9, guidance=12.5), ctx).outputs[0].path
     assert _recipe(strong)["guidance"] == 12.5
     assert "CFG scale: 12.5" in Image.open(strong).text["parameters"]
 
@@ -116,7 +118,7 @@ def test_reference_image_strength_controls_closeness(ctx, make_inputs, tmp_path)
     path, reference = _reference_png(tmp_path)
     outputs = {}
     for strength in (0.0, 0.25, 0.5, 1.0):
-        inputs = make_inputs(steps=8, seed=2) | {"reference_image": path, "strength": strength}
+        inputs = make_inputs(steps=4, seed=2) | {"reference_image": path, "strength": strength}
         result = run(inputs, ctx)
         outputs[strength] = _pixels(result.outputs[0].path)
         assert _recipe(result.outputs[0].path)["reference"] is True
@@ -142,6 +144,6 @@ def test_reference_upload_is_checked_by_content(make_inputs):
 def test_live_previews_during_a_multi_step_job(ctx, make_inputs):
     previews = []
     ctx.on_preview = previews.append
-    run(make_inputs(steps=16), ctx)
+    run(make_inputs(small=True, steps=16), ctx)
     assert len(previews) >= 4
-    assert previews[0].size == (256, 256)  # the 64x64 latent of a 512 px image, shown at 4x
+    assert previews[0].size == (128, 128)  # the 32x32 latent of a 256 px image, shown at 4x

@@ -51,13 +51,16 @@ def test_values_outside_the_choices_are_rejected_on_their_field(field, value):
 
 @pytest.fixture(scope="module")
 def tiny_video(tmp_path_factory, tiny_models_dir):
-    """The seed's request at 15 s with music, tiny SDXL + tiny Depth Anything, full 720p."""
+    """The seed's request at 15 s with music, tiny SDXL + tiny Depth Anything, at 320x180.
+
+    The full 1280x720 render runs end to end over REST (tests/api/test_video_3d_rest.py).
+    """
     ctx = RecordingContext(work_dir=tmp_path_factory.mktemp("video3d"), models_dir=tiny_models_dir)
     inputs = FEATURE.validate(SEED_REQUEST | {"duration": 15, "music": "epic", "seed": 7})
-    return ctx, render_video_3d(inputs, ctx)
+    return ctx, render_video_3d(inputs, ctx, size=(320, 180))
 
 
-def test_a_15_s_video_is_h264_1280x720_and_exactly_15_s(tiny_video):
+def test_a_15_s_video_is_h264_at_the_asked_size_and_exactly_15_s(tiny_video):
     ctx, result = tiny_video
     names = [o.name for o in result.outputs]
     assert names == [
@@ -72,7 +75,7 @@ def test_a_15_s_video_is_h264_1280x720_and_exactly_15_s(tiny_video):
         assert output.path.is_file() and output.path.parent == ctx.work_dir
     video = result.outputs[0].path
     info = probe(video)
-    assert (info.width, info.height, info.video_codec, info.fps) == (1280, 720, "h264", 24)
+    assert (info.width, info.height, info.video_codec, info.fps) == (320, 180, "h264", 24)
     assert info.duration == pytest.approx(15.0, abs=1 / 24 + 0.03)
     assert count_frames(video) == 15 * 24
     assert info.audio_codec == "aac"
@@ -126,7 +129,7 @@ def test_without_gl_or_depth_weights_the_fallbacks_still_make_the_video(tmp_path
     ctx = RecordingContext(work_dir=work, models_dir=tmp_path / "empty", model_preset="auto")
     inputs = FEATURE.validate(SEED_REQUEST | {"duration": 15, "cameraMovement": "pan"})
     result = render_video_3d(
-        inputs, ctx, size=(320, 180), fps=24, keyframes=_premade(tmp_path), prefer_gl=False
+        inputs, ctx, size=(160, 90), fps=24, keyframes=_premade(tmp_path), prefer_gl=False
     )
     assert result.metrics["renderer"] == "numpy-forward-warp"
     assert result.metrics["depthSource"] == "procedural"

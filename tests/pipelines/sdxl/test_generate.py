@@ -1,4 +1,7 @@
-"""The tiny SDXL and generate_images, end to end on the CPU (512 px, 2 steps)."""
+"""The tiny SDXL and generate_images, end to end on the CPU (512 px or less, few steps).
+
+The tests that empty the pipeline cache come last, so the others share one loaded model.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ def test_tokenizer_gives_real_clip_ids() -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(512, 512), (512, 576)])
 def test_generates_pngs_of_the_requested_size(ctx, make_inputs, width: int, height: int) -> None:
-    result = run(make_inputs(width=width, height=height, seed=42), ctx)
+    result = run(make_inputs(width=width, height=height, seed=42, steps=1), ctx)
 
     assert [o.name for o in result.outputs] == ["image_1.png"]
     output = result.outputs[0]
@@ -59,14 +62,14 @@ def test_generates_pngs_of_the_requested_size(ctx, make_inputs, width: int, heig
     prompt_line, negative_line, settings = parameters.split("\n")
     assert "a photo of a cat" in prompt_line
     assert negative_line.startswith("Negative prompt: ")
-    assert "Steps: 2, Sampler: Euler, CFG scale: 5, Seed: 42, " in settings
+    assert "Steps: 1, Sampler: Euler, CFG scale: 5, Seed: 42, " in settings
     assert re.search(rf"Size: {width}x{height}, Model hash: [0-9a-f]{{10}}, Model: tiny$", settings)
     assert studio["seed"] == 42 and studio["prompt"] == "a photo of a cat"
     assert studio["style"] == "realistic" and studio["width"] == width
 
 
 def test_metrics(ctx, make_inputs) -> None:
-    metrics = sdxl.generate_images(make_inputs(), ctx).metrics
+    metrics = sdxl.generate_images(make_inputs(small=True, steps=1), ctx).metrics
     assert metrics["device"] == "cpu" and metrics["dtype"] == "float32"
     assert metrics["model"] == "tiny"
     assert metrics["modelPath"] == str(ctx.models_dir / "tiny-sdxl")
@@ -79,14 +82,15 @@ def test_same_seed_same_pixels_other_seed_other_pixels(ctx, make_inputs, tmp_pat
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
         ctx.work_dir = tmp_path / name
         ctx.work_dir.mkdir()
-        paths.append(sdxl.generate_images(make_inputs(seed=seed), ctx).outputs[0].path)
+        inputs = make_inputs(small=True, steps=1, seed=seed)
+        paths.append(sdxl.generate_images(inputs, ctx).outputs[0].path)
     first, again, other = (pixels(p) for p in paths)
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)
 
 
 def test_several_images_use_consecutive_seeds(ctx, make_inputs) -> None:
-    result = sdxl.generate_images(make_inputs(num_images=2, seed=7), ctx)
+    result = sdxl.generate_images(make_inputs(small=True, steps=1, num_images=2, seed=7), ctx)
 
     assert result.metrics["seeds"] == [7, 8]
     assert [o.name for o in result.outputs] == ["image_1.png", "image_2.png"]
@@ -96,14 +100,14 @@ def test_several_images_use_consecutive_seeds(ctx, make_inputs) -> None:
 
 
 def test_random_seeds_when_none(ctx, make_inputs) -> None:
-    result = sdxl.generate_images(make_inputs(seed=None), ctx)
+    result = sdxl.generate_images(make_inputs(small=True, steps=1, seed=None), ctx)
     (seed,) = result.metrics["seeds"]
     assert 0 <= seed < 2**32
     assert f"Seed: {seed}," in Image.open(result.outputs[0].path).text["parameters"]
 
 
 def test_progress_reports_loading_then_steps(ctx, make_inputs) -> None:
-    sdxl.generate_images(make_inputs(steps=3), ctx)
+    sdxl.generate_images(make_inputs(small=True, steps=3), ctx)
 
     percents = [p for p, _ in ctx.calls]
     stages = [s for _, s in ctx.calls]
@@ -125,41 +129,16 @@ def test_a_raising_progress_callback_stops_the_run(ctx, make_inputs) -> None:
 
     ctx.on_progress = cancel_at_first_step
     with pytest.raises(Cancelled):
-        sdxl.generate_images(make_inputs(steps=4), ctx)
+        sdxl.generate_images(make_inputs(small=True, steps=4), ctx)
     assert not [s for _, s in ctx.calls if s.startswith("Step 2/")]
     assert not list(ctx.work_dir.iterdir())
 
     ctx.on_progress = None  # the cached pipeline is usable again (its lock was released)
-    assert len(sdxl.generate_images(make_inputs(), ctx).outputs) == 1
-
-
-def test_second_call_uses_the_cached_pipeline(ctx, make_inputs) -> None:
-    runtime.clear_cache()
-    first = sdxl.generate_images(make_inputs(), ctx).metrics
-    second = sdxl.generate_images(make_inputs(), ctx).metrics
-    assert first["loadSeconds"] > 0
-    assert second["loadSeconds"] == 0
-
-
-def test_cache_keeps_the_two_most_recent_pipelines(tiny_models_dir: Path, tmp_path: Path) -> None:
-    import torch
-
-    from pipelines.sdxl.weights import resolve_model
-
-    runtime.clear_cache()
-    loaded = {}
-    for name in ("a", "b", "c"):
-        (tmp_path / name).symlink_to(tiny_models_dir / "tiny-sdxl")
-        loaded[name] = resolve_model(name, tmp_path, allow_download=False)
-        assert runtime.load_pipeline(loaded[name], "cpu", torch.float32)[1] > 0
-    assert runtime.load_pipeline(loaded["c"], "cpu", torch.float32)[1] == 0
-    assert runtime.load_pipeline(loaded["b"], "cpu", torch.float32)[1] == 0
-    assert runtime.load_pipeline(loaded["a"], "cpu", torch.float32)[1] > 0  # evicted
-    runtime.clear_cache()
+    assert len(sdxl.generate_images(make_inputs(small=True, steps=1), ctx).outputs) == 1
 
 
 def test_presets_guidance_is_used(ctx, make_inputs) -> None:
-    result = sdxl.generate_images(make_inputs(), ctx)
+    result = sdxl.generate_images(make_inputs(small=True, steps=1), ctx)
     guidance = json.loads(Image.open(result.outputs[0].path).text["studio"])["guidance"]
     assert guidance == load_presets()["tiny"].guidance
 
@@ -254,9 +233,34 @@ def test_sd_turbo_kind_uses_the_sd_pipeline(ctx, make_inputs, tmp_path: Path) ->
     build_tiny_sd(models_dir / "sd-turbo")
     ctx.models_dir, ctx.model_preset = models_dir, "sd-turbo"
 
-    result = run(make_inputs(width=512, height=576, num_images=2), ctx)
+    result = run(make_inputs(width=512, height=576, num_images=2, steps=1), ctx)
 
     assert result.metrics["model"] == "sd-turbo" and result.metrics["seeds"] == [1, 2]
     with Image.open(result.outputs[1].path) as image:
         assert image.size == (512, 576)
         assert "Sampler: Euler a, CFG scale: 0, Seed: 2," in image.text["parameters"]
+
+
+def test_second_call_uses_the_cached_pipeline(ctx, make_inputs) -> None:
+    runtime.clear_cache()
+    first = sdxl.generate_images(make_inputs(small=True, steps=1), ctx).metrics
+    second = sdxl.generate_images(make_inputs(small=True, steps=1), ctx).metrics
+    assert first["loadSeconds"] > 0
+    assert second["loadSeconds"] == 0
+
+
+def test_cache_keeps_the_two_most_recent_pipelines(tiny_models_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    from pipelines.sdxl.weights import resolve_model
+
+    runtime.clear_cache()
+    loaded = {}
+    for name in ("a", "b", "c"):
+        (tmp_path / name).symlink_to(tiny_models_dir / "tiny-sdxl")
+        loaded[name] = resolve_model(name, tmp_path, allow_download=False)
+        assert runtime.load_pipeline(loaded[name], "cpu", torch.float32)[1] > 0
+    assert runtime.load_pipeline(loaded["c"], "cpu", torch.float32)[1] == 0
+    assert runtime.load_pipeline(loaded["b"], "cpu", torch.float32)[1] == 0
+    assert runtime.load_pipeline(loaded["a"], "cpu", torch.float32)[1] > 0  # evicted
+    runtime.clear_cache()
