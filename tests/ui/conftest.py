@@ -13,7 +13,9 @@ from tests.ui.browser import ARGS, CHROMIUM
 def client(live_server):
     from gradio_client import Client
 
-    return Client(live_server + "/", verbose=False)
+    client = Client(live_server + "/", verbose=False)
+    yield client
+    client.close()
 
 
 # Package scope: sync Playwright keeps an event loop running in this thread while the browser
