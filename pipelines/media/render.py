@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 TARGET_LUFS = -16.0
 TRUE_PEAK = -1.5  # dBTP; a little under -1 so AAC encoding cannot push peaks over it
 LIMIT_DB = -1.8  # the safety limiter's ceiling (dBFS at 192 kHz)
+CEILING_DBTP = -1.0  # what the delivered file's true peak must stay under (streaming specs)
 MUSIC_GAIN_DB = -8.0  # music sits under the voice even before ducking
 FADE_IN, FADE_OUT = 2.0, 3.0
 OVERSCAN = 1.5  # keyframes scaled past the output before zoompan: steadier sub-pixel moves
@@ -235,4 +236,27 @@ def render_video(
     run_ffmpeg(args, cwd=work, what="video render", on_seconds=progress)
     if srt_name:
         (work / srt_name).unlink(missing_ok=True)
+    _keep_true_peak(Path(out), Path(audio), total)
     return Path(out)
+
+
+def _keep_true_peak(video: Path, audio: Path, total: float) -> None:
+    """AAC can push peaks back over the ceiling the WAV respected (by up to ~2 dB on some
+    material): measure the encoded file and, when it is over, encode its audio again lower,
+    the picture copied as it is."""
+    for _ in range(2):
+        peak = loudnorm_stats(video, TARGET_LUFS, TRUE_PEAK)["input_tp"]
+        if peak <= CEILING_DBTP:
+            return
+        cut = peak - TRUE_PEAK
+        log.info("encoded true peak %.2f dBTP: audio again %.2f dB lower", peak, cut)
+        quieter = video.with_name(video.stem + ".quieter.mp4")
+        run_ffmpeg(
+            [
+                *("-i", str(video), "-i", str(audio), "-map", "0:v", "-map", "1:a"),
+                *("-c:v", "copy", "-af", f"volume=-{cut:.2f}dB", "-c:a", "aac", "-b:a", "160k"),
+                *("-t", f"{total:.3f}", "-movflags", "+faststart", str(quieter)),
+            ],
+            what="audio level",
+        )
+        quieter.replace(video)

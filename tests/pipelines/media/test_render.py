@@ -160,3 +160,23 @@ def test_subtitles_are_burned_in_only_when_asked(with_music, without_music):
     # the same pictures and moves: only the subtitle band at the bottom differs
     assert np.abs(burned[:bottom] - clean[:bottom]).mean() < 3
     assert np.abs(burned[bottom:] - clean[bottom:]).mean() > 8
+
+
+def test_an_encoded_file_over_the_peak_ceiling_is_brought_back_under_it(tmp_path):
+    """AAC can overshoot the WAV's ceiling; the delivered file is measured and lowered."""
+    from pipelines.media.ffmpeg import run_ffmpeg
+    from pipelines.media.render import CEILING_DBTP, _keep_true_peak
+
+    hot = tmp_path / "hot.wav"  # a square-ish wave at full scale: AAC overshoots it
+    run_ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.99*sgn(sin(2*PI*220*t)):d=3", str(hot)])
+    video = tmp_path / "hot.mp4"
+    run_ffmpeg(
+        [
+            *("-f", "lavfi", "-i", "color=c=black:s=64x64:d=3", "-i", str(hot)),
+            *("-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", str(video)),
+        ]
+    )
+    assert loudnorm_stats(video)["input_tp"] > CEILING_DBTP  # the case being fixed
+    _keep_true_peak(video, hot, 3.0)
+    assert loudnorm_stats(video)["input_tp"] <= CEILING_DBTP
+    assert probe(video).video_codec == "h264"
