@@ -9,7 +9,7 @@ import gradio as gr
 from gradio.components import Component
 from gradio.context import Context
 
-from pipelines import Feature, PipelineError
+from pipelines import Feature, Field, PipelineError
 from pipelines.media.previews import preview_music, preview_voice
 from studio.settings import get_settings
 
@@ -47,23 +47,30 @@ _public: set[tuple[int, str]] = set()  # (Blocks, API name): each public endpoin
 def add_media_previews(feature: Feature, components: dict[str, Component]) -> None:
     """A preview button beside each field the feature declares a preview for; call inside
     the tab, after the form is built."""
-    for f in feature.fields:
-        if f.preview not in PREVIEWS or f.name not in components:
-            continue
-        button_text, audio_label, handler, api_name = PREVIEWS[f.preview]
-        with gr.Row():
-            button = gr.Button(button_text, size="sm", variant="secondary")
-            audio = gr.Audio(label=audio_label, type="numpy", interactive=False)
-        # The first tab with this preview publishes it for gradio_client; the others are
-        # the same function behind their own private names.
-        key = (id(Context.root_block), api_name)
-        public = key not in _public
-        _public.add(key)
-        button.click(
-            handler,
-            inputs=components[f.name],
-            outputs=audio,
-            api_name=api_name if public else f"ui_{api_name}_{feature.id}",
-            api_visibility="public" if public else "private",
-            **PREVIEW_LIMIT,
-        )
+    previewed = [f for f in feature.fields if f.preview in PREVIEWS and f.name in components]
+    if not previewed:
+        return
+    # Folded: the players would push Generate down; one click opens them all.
+    with gr.Accordion("Listen before you generate", open=False):
+        for f in previewed:
+            _preview(feature, f, components)
+
+
+def _preview(feature: Feature, f: Field, components: dict[str, Component]) -> None:
+    button_text, audio_label, handler, api_name = PREVIEWS[f.preview]
+    with gr.Row():
+        button = gr.Button(button_text, size="sm", variant="secondary")
+        audio = gr.Audio(label=audio_label, type="numpy", interactive=False)
+    # The first tab with this preview publishes it for gradio_client; the others are
+    # the same function behind their own private names.
+    key = (id(Context.root_block), api_name)
+    public = key not in _public
+    _public.add(key)
+    button.click(
+        handler,
+        inputs=components[f.name],
+        outputs=audio,
+        api_name=api_name if public else f"ui_{api_name}_{feature.id}",
+        api_visibility="public" if public else "private",
+        **PREVIEW_LIMIT,
+    )

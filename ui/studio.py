@@ -31,6 +31,7 @@ from ui.uploads import mark_launched
 logger = logging.getLogger(__name__)
 
 CSS = (Path(__file__).parent / "data" / "studio.css").read_text(encoding="utf-8")
+PAGE_CSS = (Path(__file__).parent / "data" / "page.css").read_text(encoding="utf-8")
 # Removing the stored token in the browser: Gradio never writes an empty BrowserState, so
 # setting it to "" alone would leave the old token there for the next page load.
 FORGET_TOKEN_JS = "(t) => { localStorage.removeItem('ai-studio-token'); return t; }"
@@ -50,6 +51,7 @@ def mount_studio(app: FastAPI) -> FastAPI:
         path="",
         theme=gr.themes.Soft(),
         css=CSS,
+        head=f"<style>{PAGE_CSS}</style>",
         footer_links=["api", "gradio"],
         allowed_paths=[],
         # Never served, never copied into a job: the database, the secret, stored files, weights.
