@@ -17,7 +17,7 @@ from studio.models import CANCELLED, COMPLETED, FAILED, FINAL_STATES, PENDING, P
 from ui.files import gallery_items, local_input, local_outputs
 from ui.forms import form_updates
 from ui.guard import require_user, shown_to_user
-from ui.progress import message_html, progress_html
+from ui.progress import card_progress_html, message_html
 from ui.status import badge_text
 from worker.jobs import cancel, get_job, list_jobs, rerun
 from worker.views import job_view
@@ -71,7 +71,7 @@ def card(job: Job, zone: str) -> dict[str, Any]:
         "picture": pictures[0] if pictures else None,
         "video": video,
         "when": local_time(job.created_at, zone),
-        "progress": None if job.status in FINAL_STATES else progress_html(job),
+        "progress": None if job.status in FINAL_STATES else card_progress_html(job),
     }
 
 

@@ -74,6 +74,23 @@ def outcome_html(job: Job) -> str:
     return progress_html(job)
 
 
+# A card shows progress in steps of this many percent: the History tab redraws its cards only
+# when something on them changes, and a redraw restarts any video playing there.
+CARD_STEP = 10
+
+
+def card_progress_html(job: Job) -> str:
+    """The short bar on a History card: percentage in CARD_STEP steps, queued or running."""
+    percent = 0 if job.status == PENDING else int(job.progress // CARD_STEP * CARD_STEP)
+    # not the stage ("Step 3/16" changes at every step): the tab's own line has it
+    stage = "Queued" if job.status == PENDING else "Running"
+    return (
+        f'<div class="job-progress" role="progressbar" aria-valuenow="{percent}"><div class="bar">'
+        f'<span style="width:{percent}%"></span></div><div class="line"><b>{percent}%</b> · '
+        f"{html.escape(stage)}</div></div>"
+    )
+
+
 def message_html(text: str, kind: str = "error") -> str:
     """A message in the result area (errors stay there until the next run)."""
     return f'<div class="job-message {kind}" role="alert">{html.escape(text)}</div>'
