@@ -23,6 +23,7 @@ TARGET_LUFS = -16.0
 TRUE_PEAK = -1.5  # dBTP; a little under -1 so AAC encoding cannot push peaks over it
 LIMIT_DB = -1.8  # the safety limiter's ceiling (dBFS at 192 kHz)
 CEILING_DBTP = -1.0  # what the delivered file's true peak must stay under (streaming specs)
+MIN_LIMIT_DB = -24.0  # the lowest ceiling ffmpeg's alimiter takes
 MUSIC_GAIN_DB = -8.0  # music sits under the voice even before ducking
 FADE_IN, FADE_OUT = 2.0, 3.0
 OVERSCAN = 1.5  # keyframes scaled past the output before zoompan: steadier sub-pixel moves
@@ -241,20 +242,25 @@ def render_video(
 
 
 def _keep_true_peak(video: Path, audio: Path, total: float) -> None:
-    """AAC can push peaks back over the ceiling the WAV respected (by up to ~2 dB on some
-    material): measure the encoded file and, when it is over, encode its audio again lower,
-    the picture copied as it is."""
-    for _ in range(2):
+    """AAC can push transients back over the ceiling the WAV respected (by up to ~2 dB with
+    drums): measure the encoded file and, when it is over, encode its audio again through a
+    limiter that much lower (peaks only, so the loudness stays), the picture copied as it is."""
+    limit_db = LIMIT_DB
+    for _ in range(3):
         peak = loudnorm_stats(video, TARGET_LUFS, TRUE_PEAK)["input_tp"]
         if peak <= CEILING_DBTP:
             return
-        cut = peak - TRUE_PEAK
-        log.info("encoded true peak %.2f dBTP: audio again %.2f dB lower", peak, cut)
+        limit_db = max(MIN_LIMIT_DB, limit_db - max(0.5, peak - TRUE_PEAK))
+        log.info("encoded true peak %.2f dBTP: audio again, limited at %.2f dBFS", peak, limit_db)
+        limiter = (
+            f"aresample=192000,alimiter=limit={10 ** (limit_db / 20):.4f}:attack=1:release=50"
+            ":level=false,aresample=48000"
+        )
         quieter = video.with_name(video.stem + ".quieter.mp4")
         run_ffmpeg(
             [
                 *("-i", str(video), "-i", str(audio), "-map", "0:v", "-map", "1:a"),
-                *("-c:v", "copy", "-af", f"volume=-{cut:.2f}dB", "-c:a", "aac", "-b:a", "160k"),
+                *("-c:v", "copy", "-af", limiter, "-c:a", "aac", "-b:a", "160k"),
                 *("-t", f"{total:.3f}", "-movflags", "+faststart", str(quieter)),
             ],
             what="audio level",
