@@ -35,8 +35,6 @@ from pipelines.media.music import NONE, mood_choices
 
 log = logging.getLogger(__name__)
 
-# story_video's voice field lists these (kept here while it imports them)
-VOICES = tuple(tts.voice_styles())
 DURATIONS = (30, 60, 120, 180)
 SIZE = (1920, 1080)
 OUTPUT_FPS = 30

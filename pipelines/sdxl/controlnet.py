@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipelines.declare import Output, RunContext, RunResult
+from pipelines.declare import RunContext, RunResult
 from pipelines.sdxl.generate import (
     SAMPLER_NAMES,
     STEP_START,
@@ -26,7 +26,7 @@ from pipelines.sdxl.generate import (
     GenerationRequest,
     Recipe,
     denoise,
-    save_png,
+    save_images,
     seed_list,
 )
 from pipelines.sdxl.samplers import load_samplers, scheduler_for
@@ -196,15 +196,19 @@ def generate_posed(
                 pipe, model, ctx, job, image=pose, controlnet_conditioning_scale=scale
             )
         # 3. Save each image with its recipe, plus the ControlNet that shaped it.
-        digest = model_hash(model)
-        outputs = []
-        for index, (image, seed) in enumerate(zip(images, seeds, strict=True), start=1):
-            recipe = Recipe(
-                request, prompt, negative, guidance, sampler, seed, model.preset, digest, index
-            )
-            path = Path(ctx.work_dir) / f"{request.name}_{index}.png"
-            save_png(image, path, width, height, recipe.texts())
-            outputs.append(Output(path.name, path, "image/png"))
+        # seed and index are each image's own: save_images fills them in
+        recipe = Recipe(
+            request,
+            prompt,
+            negative,
+            guidance,
+            sampler,
+            seed=0,
+            model=model.preset,
+            model_hash=model_hash(model),
+            index=0,
+        )
+        outputs = save_images(images, seeds, recipe, ctx)
         metrics = {
             "device": device,
             "model": model.preset,

@@ -7,7 +7,7 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +152,20 @@ class GenerationRequest:
         )
 
 
+def save_images(
+    images: list[Any], seeds: list[int], recipe: Recipe, ctx: RunContext
+) -> list[Output]:
+    """`<name>_N.png` for each image, each carrying its own recipe (its seed and index)."""
+    outputs = []
+    request = recipe.request
+    for index, (image, seed) in enumerate(zip(images, seeds, strict=True), start=1):
+        path = Path(ctx.work_dir) / f"{request.name}_{index}.png"
+        texts = replace(recipe, seed=seed, index=index).texts()
+        save_png(image, path, request.width, request.height, texts)
+        outputs.append(Output(path.name, path, "image/png"))
+    return outputs
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What made one image; written into its PNG in two forms from this one record."""
@@ -261,14 +275,19 @@ def generate(request: GenerationRequest, ctx: RunContext) -> RunResult:
         # 5. Save each image with its recipe.
         ctx.progress(96.0, "Saving images")
         digest = model_hash(model)
-        outputs = []
-        for index, (image, seed) in enumerate(zip(images, seeds, strict=True), start=1):
-            recipe = Recipe(
-                request, prompt, negative, guidance, sampler, seed, model.preset, digest, index
-            )
-            path = Path(ctx.work_dir) / f"{request.name}_{index}.png"
-            save_png(image, path, width, height, recipe.texts())
-            outputs.append(Output(path.name, path, "image/png"))
+        # seed and index are each image's own: save_images fills them in
+        recipe = Recipe(
+            request,
+            prompt,
+            negative,
+            guidance,
+            sampler,
+            seed=0,
+            model=model.preset,
+            model_hash=digest,
+            index=0,
+        )
+        outputs = save_images(images, seeds, recipe, ctx)
         metrics = {
             "device": device,
             "dtype": str(dtype).removeprefix("torch."),

@@ -23,3 +23,17 @@ def rest_client(app: FastAPI | None = None, address: str | None = None) -> TestC
     """A client of `app` (a new REST app by default) under /api/v1, calling from `address`."""
     extra = {"client": (address, 50000)} if address else {}
     return TestClient(app or rest_app(), base_url="http://testserver/api/v1", **extra)
+
+
+def new_account(client, prefix: str = "rest", email: str = "") -> dict:
+    """Register a new account (50 credits) through `client`; its Authorization header."""
+    import uuid
+
+    email = email or f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+    r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
+    assert r.status_code == 201, r.text
+    return {"authorization": f"Bearer {r.json()['token']}"}
+
+
+def credits(client, headers: dict) -> int:
+    return client.get("/users/credits", headers=headers).json()["credits"]

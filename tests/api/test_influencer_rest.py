@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import time
-import uuid
 
 import httpx
-import pytest
 from PIL import Image
 
+from tests.api.rest import credits, new_account
 from tests.samples import skimage_photo
 
 SEED_REQUEST = {
@@ -19,30 +18,6 @@ SEED_REQUEST = {
     "style": "professional",
     "poses": 5,
 }
-
-
-@pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=f"{live_server}/api/v1", timeout=30) as c:
-        yield c
-
-
-@pytest.fixture
-def stub_client(stub_server):
-    """The same routes with stub pipelines (tests/stub_runs.py): the set itself runs once above."""
-    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
-        yield c
-
-
-def _headers(client, email: str = "") -> dict:
-    email = email or f"influencer-{uuid.uuid4().hex[:8]}@example.com"
-    r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
-
-
-def _credits(client, headers) -> int:
-    return client.get("/users/credits", headers=headers).json()["credits"]
 
 
 def _wait(client, headers, job_id, until=("completed", "failed", "cancelled"), timeout=600):
@@ -59,15 +34,15 @@ def test_the_seeds_request_is_accepted_for_5_credits_and_a_cancel_refunds_once(s
     from tests.stub_runs import HOLD, stub_email
 
     client = stub_client
-    headers = _headers(client, stub_email(HOLD))
+    headers = new_account(client, email=stub_email(HOLD))
     r = client.post("/jobs/influencer-creation", json=SEED_REQUEST, headers=headers)
     assert r.status_code == 202, r.text
-    assert r.json()["creditsCharged"] == 5 and _credits(client, headers) == 45
+    assert r.json()["creditsCharged"] == 5 and credits(client, headers) == 45
     job = _wait(client, headers, r.json()["id"], until=("processing", "failed", "completed"))
     assert job["status"] == "processing" and job["params"]["ageRange"] == "26-35"
     assert client.delete(f"/jobs/{job['id']}", headers=headers).status_code == 200
     assert _wait(client, headers, job["id"])["status"] == "cancelled"
-    assert _credits(client, headers) == 50
+    assert credits(client, headers) == 50
     history = client.get("/users/transactions", headers=headers).json()["transactions"]
     assert sorted(t["amount"] for t in history) == [-5, 5, 50]
 
@@ -75,7 +50,7 @@ def test_the_seeds_request_is_accepted_for_5_credits_and_a_cancel_refunds_once(s
 def test_a_set_with_a_reference_face_over_multipart(client):
     from pipelines.face import embedding
 
-    headers = _headers(client)
+    headers = new_account(client, "influencer")
     astronaut = skimage_photo("astronaut.png").read_bytes()
     form = {k: str(v) for k, v in (SEED_REQUEST | {"poses": 1, "seed": 3}).items()}
     files = {"referenceFace": ("me.png", astronaut, "image/png")}
@@ -91,12 +66,12 @@ def test_a_set_with_a_reference_face_over_multipart(client):
     assert picture.size == (832, 1216)  # SDXL's portrait size, even on the tiny model
     reference = embedding.embed(Image.open(io.BytesIO(astronaut)))
     assert embedding.distance(embedding.embed(picture), reference) < 0.6
-    assert _credits(client, headers) == 45
+    assert credits(client, headers) == 45
 
 
 def test_bad_inputs_are_422_and_charge_nothing(stub_client):
     client = stub_client
-    headers = _headers(client)
+    headers = new_account(client, "influencer")
     for change, field in (
         ({"poses": 11}, "poses"),
         ({"ageRange": "25-34"}, "ageRange"),
@@ -108,7 +83,7 @@ def test_bad_inputs_are_422_and_charge_nothing(stub_client):
     form = {k: str(v) for k, v in SEED_REQUEST.items()}
     r = client.post("/jobs/influencer-creation", data=form, files=files, headers=headers)
     assert r.status_code == 422 and r.json()["error"]["field"] == "referenceFace"
-    assert _credits(client, headers) == 50
+    assert credits(client, headers) == 50
     assert client.get("/jobs", headers=headers).json()["total"] == 0
 
 
@@ -117,7 +92,7 @@ def test_a_set_that_fails_refunds(stub_client):
     from tests.stub_runs import FAIL, FAILURE, stub_email
 
     client = stub_client
-    headers = _headers(client, stub_email(FAIL))
+    headers = new_account(client, email=stub_email(FAIL))
     coffee = skimage_photo("coffee.png").read_bytes()
     form = {k: str(v) for k, v in (SEED_REQUEST | {"poses": 1}).items()}
     files = {"referenceFace": ("coffee.png", coffee, "image/png")}
@@ -125,4 +100,4 @@ def test_a_set_that_fails_refunds(stub_client):
     assert r.status_code == 202, r.text
     job = _wait(client, headers, r.json()["id"])
     assert job["status"] == "failed" and FAILURE in job["error"]
-    assert _credits(client, headers) == 50
+    assert credits(client, headers) == 50

@@ -12,19 +12,6 @@ import pytest
 from PIL import Image
 
 
-@pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=f"{live_server}/api/v1", timeout=30) as c:
-        yield c
-
-
-@pytest.fixture
-def stub_client(stub_server):
-    """The same routes with stub pipelines: for what the route does, not what a pipeline makes."""
-    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
-        yield c
-
-
 def _register(client, email: str = "") -> tuple[str, dict]:
     email = email or f"Rest-{uuid.uuid4().hex[:8]}@Example.com "
     r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})

@@ -16,19 +16,6 @@ SCRIPT = (
 )
 
 
-@pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=f"{live_server}/api/v1", timeout=30) as c:
-        yield c
-
-
-@pytest.fixture
-def stub_client(stub_server):
-    """The same routes with stub pipelines (tests/stub_runs.py): the lesson itself runs once."""
-    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
-        yield c
-
-
 def test_a_30_s_lesson_over_rest(client):
     from pipelines.media.ffmpeg import probe
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 import time
-import uuid
 import zipfile
 
 import httpx
 import pytest
+
+from tests.api.rest import credits, new_account
 
 SEED_REQUEST = {
     "prompt": "A dragon flying over snow-capped mountains",
@@ -17,30 +18,6 @@ SEED_REQUEST = {
     "cameraMovement": "orbit",
     "style": "cinematic",
 }
-
-
-@pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=f"{live_server}/api/v1", timeout=30) as c:
-        yield c
-
-
-@pytest.fixture
-def stub_client(stub_server):
-    """The same routes with stub pipelines (tests/stub_runs.py): the video itself runs once."""
-    with httpx.Client(base_url=f"{stub_server}/api/v1", timeout=30) as c:
-        yield c
-
-
-def _register(client, email: str = "") -> dict:
-    email = email or f"video3d-{uuid.uuid4().hex[:8]}@example.com"
-    r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
-
-
-def _credits(client, headers) -> int:
-    return client.get("/users/credits", headers=headers).json()["credits"]
 
 
 def _wait(client, headers, job_id, timeout=900) -> dict:
@@ -57,32 +34,32 @@ def test_the_seed_request_is_202_for_8_credits_and_a_cancel_refunds(stub_client)
     from tests.stub_runs import HOLD, stub_email
 
     client = stub_client
-    headers = _register(client, stub_email(HOLD))
+    headers = new_account(client, email=stub_email(HOLD))
     r = client.post("/jobs/3d-video", json=SEED_REQUEST, headers=headers)
     assert r.status_code == 202, r.text
     assert r.json()["creditsCharged"] == 8
-    assert _credits(client, headers) == 42
+    assert credits(client, headers) == 42
     assert client.delete(f"/jobs/{r.json()['id']}", headers=headers).status_code in (200, 202)
     job = _wait(client, headers, r.json()["id"], timeout=120)
     assert job["status"] == "cancelled"
-    assert _credits(client, headers) == 50
+    assert credits(client, headers) == 50
 
 
 @pytest.mark.parametrize(("field", "value"), [("duration", 45), ("fps", 60), ("style", "anime")])
 def test_a_value_outside_the_choices_is_422_and_charges_nothing(stub_client, field, value):
     client = stub_client
-    headers = _register(client)
+    headers = new_account(client, "video3d")
     r = client.post("/jobs/3d-video", json=SEED_REQUEST | {field: value}, headers=headers)
     assert r.status_code == 422
     assert r.json()["error"]["field"] == field
-    assert _credits(client, headers) == 50
+    assert credits(client, headers) == 50
     assert client.get("/jobs", headers=headers).json()["total"] == 0
 
 
 def test_a_15_s_job_gives_a_720p_h264_video_with_its_keyframes_depth_and_scene(client, tmp_path):
     from pipelines.media.ffmpeg import probe
 
-    headers = _register(client)
+    headers = new_account(client, "video3d")
     body = SEED_REQUEST | {"duration": 15, "cameraMovement": "pan", "seed": 3}
     r = client.post("/jobs/3d-video", json=body, headers=headers)
     assert r.status_code == 202, r.text
@@ -105,4 +82,4 @@ def test_a_15_s_job_gives_a_720p_h264_video_with_its_keyframes_depth_and_scene(c
     members = zipfile.ZipFile(io.BytesIO(archive.content))
     scene = json.loads(members.read("scene.json"))
     assert scene["cameraMovement"] == "pan" and [s["seed"] for s in scene["shots"]] == [3, 4]
-    assert _credits(client, headers) == 42
+    assert credits(client, headers) == 42
