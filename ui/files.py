@@ -26,14 +26,34 @@ def _copy(key: str, path: Path, *, refresh: bool = False) -> str:
 
 def local_outputs(job: Job) -> list[str]:
     """The job's outputs as local files, in order."""
-    return [_copy(o["key"], _ROOT / job.id / o["name"]) for o in job.outputs or []]
+    return [_copy(o["key"], _ROOT / job.id / o["name"]) for o in kept(job)]
+
+
+PICTURES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def kept(job: Job) -> list[dict]:
+    """The job's outputs still stored (the retention sweeper deletes old ones' files)."""
+    return [o for o in job.outputs or [] if not o.get("expired")]
+
+
+def local_cover(job: Job) -> tuple[str | None, str | None]:
+    """(first picture, video) of a finished job as local files: only those two are copied,
+    not every output (a History page shows one per card)."""
+    outputs = kept(job)
+    video = next((o for o in outputs if o["name"].endswith(".mp4")), None)
+    picture = None if video else next((o for o in outputs if o["name"].endswith(PICTURES)), None)
+    return (
+        _copy(picture["key"], _ROOT / job.id / picture["name"]) if picture else None,
+        _copy(video["key"], _ROOT / job.id / video["name"]) if video else None,
+    )
 
 
 def gallery_items(paths: list[str], metrics: dict | None) -> list[tuple[str, str | None]]:
     """The pictures among a job's files, each with the caption its run gave it (the
     `captions` metric: file name → text, e.g. a pose and its identity score)."""
     captions = (metrics or {}).get("captions") or {}
-    pictures = [p for p in paths if p.endswith((".png", ".jpg", ".jpeg", ".webp"))]
+    pictures = [p for p in paths if p.endswith(PICTURES)]
     return [(p, captions.get(Path(p).name)) for p in pictures]
 
 

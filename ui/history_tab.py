@@ -14,7 +14,7 @@ from billing.ledger import history as ledger_history
 from pipelines.registry import FEATURES
 from studio.errors import StudioError
 from studio.models import CANCELLED, COMPLETED, FAILED, FINAL_STATES, PENDING, PROCESSING, Job, User
-from ui.files import gallery_items, local_input, local_outputs
+from ui.files import gallery_items, local_cover, local_input, local_outputs
 from ui.forms import form_updates
 from ui.guard import require_user, shown_to_user
 from ui.progress import card_progress_html, message_html
@@ -63,12 +63,10 @@ def credits_text(view: Mapping[str, Any]) -> str:
 def card(job: Job, zone: str) -> dict[str, Any]:
     """What one card shows: the job's view (the one REST returns) plus local files."""
     view = job_view(job, urls=False)
-    paths = local_outputs(job) if job.status == COMPLETED else []
-    pictures = [p for p, _ in gallery_items(paths, job.metrics)]
-    video = next((p for p in paths if p.endswith(".mp4")), None)
+    picture, video = local_cover(job) if job.status == COMPLETED else (None, None)
     return {
         "view": view,
-        "picture": pictures[0] if pictures else None,
+        "picture": picture,
         "video": video,
         "when": local_time(job.created_at, zone),
         "progress": None if job.status in FINAL_STATES else card_progress_html(job),
@@ -226,6 +224,8 @@ def history_tab(
                         lines.insert(1, view["summary"])
                     if view["error"]:
                         lines.append(f"*{view['error']}*")
+                    if view["filesExpiredAt"]:
+                        lines.append("*Its files were deleted after the retention period.*")
                     gr.Markdown("\n\n".join(lines), elem_classes="card-title")
                     if item["progress"]:
                         gr.HTML(item["progress"])

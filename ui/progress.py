@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from studio.models import CANCELLED, COMPLETED, FAILED, PENDING, Job, utcnow
+from studio.models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, Job, utcnow
 from worker.eta import queue_estimate
 
 # The ETA is a straight line through the job's own progress; before a few percent it is noise.
@@ -29,7 +29,7 @@ def _since(start: datetime | None, now: datetime) -> float:
 
 def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
     """Seconds left, extrapolated from the job's progress since it started; None when unknown."""
-    if job.status != "processing" or job.started_at is None or job.progress < ETA_FROM_PERCENT:
+    if job.status != PROCESSING or job.started_at is None or job.progress < ETA_FROM_PERCENT:
         return None
     elapsed = _since(job.started_at, now or utcnow())
     return elapsed * (100.0 - job.progress) / job.progress
@@ -40,15 +40,15 @@ def progress_html(job: Job, now: datetime | None = None) -> str:
     now = now or utcnow()
     percent = 0.0 if job.status == PENDING else job.progress
     parts = [f"<b>{percent:.0f}%</b>", html.escape(job.stage or "Queued")]
-    position, usual_eta = (
-        queue_estimate(job) if job.status in (PENDING, "processing") else (None, None)
-    )
+    # The ETA comes from the job's own progress once it has some; only before that (queued, or
+    # just started) from the queue and recent jobs' times, which costs a few queries.
+    eta = eta_seconds(job, now)
+    position = None
+    if eta is None and job.status in (PENDING, PROCESSING):
+        position, eta = queue_estimate(job)
     if job.status == PENDING and position:
         parts.append(f"#{position} in the queue")
     parts.append(f"{duration_text(_since(job.created_at, now))} elapsed")
-    # From the job's own progress once it has some; before that from recent jobs' times.
-    eta = eta_seconds(job, now)
-    eta = usual_eta if eta is None else eta
     if eta is not None:
         parts.append(f"about {duration_text(eta)} left")
     return (
