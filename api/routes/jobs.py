@@ -136,15 +136,15 @@ def jobs(
 
 
 @router.get("/{job_id}", response_model=JobView, responses=errors(401, 403, 404))
-def job(job_id: str, user: CurrentUser) -> dict:
+def job(job_id: str, user: CurrentUser) -> JobView:
     """A job's status, progress, stage, preview and (once completed) its outputs."""
-    return dict(job_view(get_job(user, job_id)))
+    return job_view(get_job(user, job_id))
 
 
 @router.delete("/{job_id}", response_model=JobView, responses=errors(401, 403, 404, 409))
-def cancel_job(job_id: str, user: CurrentUser) -> dict:
+def cancel_job(job_id: str, user: CurrentUser) -> JobView:
     """Cancel a job: pending ones at once, running ones at their next step (refunded)."""
-    return dict(job_view(cancel(user, job_id)))
+    return job_view(cancel(user, job_id))
 
 
 @router.get(

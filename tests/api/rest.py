@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from api import build_router, install_error_handlers, install_middleware
 
+PASSWORD = "s3cret-password"  # every test account's, unless a test says otherwise
+
 
 def rest_app(*extra: APIRouter) -> FastAPI:
     app = FastAPI()
@@ -30,7 +32,7 @@ def new_account(client, prefix: str = "rest", email: str = "") -> dict:
     import uuid
 
     email = email or f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
-    r = client.post("/auth/register", json={"email": email, "password": "s3cret-password"})
+    r = client.post("/auth/register", json={"email": email, "password": PASSWORD})
     assert r.status_code == 201, r.text
     return {"authorization": f"Bearer {r.json()['token']}"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.rest import rest_client
+from tests.api.rest import PASSWORD, new_account, rest_client
 
 
 @pytest.fixture
@@ -15,9 +15,7 @@ def client(studio):
 
 @pytest.fixture
 def account(client) -> dict:
-    r = client.post("/auth/register", json={"email": "kim@example.com", "password": "s3cret-pw"})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
+    return new_account(client, email="kim@example.com")
 
 
 def test_create_use_revoke(client, account):
@@ -59,7 +57,7 @@ def test_logout_with_a_key_ends_nothing_and_a_password_change_ends_every_session
     assert client.post("/auth/logout", headers=with_key).json() == {"loggedOut": False}
     r = client.post(
         "/users/password",
-        json={"currentPassword": "s3cret-pw", "newPassword": "another-pw-1"},
+        json={"currentPassword": PASSWORD, "newPassword": "another-pw-1"},
         headers=with_key,
     )
     assert r.status_code == 200 and r.json()["otherSessionsEnded"] == 1

@@ -8,7 +8,7 @@ import pytest
 
 from billing.payments_model import Payment
 from studio.models import Job, User
-from tests.api.rest import rest_client
+from tests.api.rest import new_account, rest_client
 from tests.conftest import configure
 from tests.factories import assert_ledger_consistent
 from tests.stripe_fakes import FakeStripe, stripe_settings
@@ -26,9 +26,7 @@ def client(request, studio, monkeypatch):
 
 @pytest.fixture
 def account(client) -> dict:
-    r = client.post("/auth/register", json={"email": "ida@example.com", "password": "s3cret-pw"})
-    assert r.status_code == 201, r.text
-    return {"authorization": f"Bearer {r.json()['token']}"}
+    return new_account(client, email="ida@example.com")
 
 
 def _submit(client, headers, key, body=JOB):
